@@ -1,0 +1,76 @@
+# Lantern — the two commands of the contract:
+#   make run   set everything up from nothing and run Lantern on its embedded defaults
+#   make test  install what the tests need (system packages too, when root) and run them all
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := tests/tools
+
+.PHONY: run test translations install install-test system-deps node-tools services lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+## compile the translation catalogs (.po → .mo; the .mo files are build output, not in git)
+translations: $(VENV)/.installed
+	@for dir in portal/translations portal/backoffice/translations; do \
+	  [ -d $$dir ] && $(BIN)/pybabel compile -q -d $$dir || true; done
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## run: create .venv, install, then `lantern demo` (migrate, seed, publish, build the site, serve)
+run: install translations
+	$(BIN)/lantern demo
+
+## system packages the browser and HTML tests need (Debian; only when root and missing)
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing system packages:$$missing (install them as root)"; fi; \
+	fi
+
+$(TOOLS)/node_modules/.installed: $(TOOLS)/package.json $(TOOLS)/package-lock.json
+	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-tools: $(TOOLS)/node_modules/.installed
+
+## PostgreSQL and Redis: start them when stopped, or say clearly why not
+services:
+	@bash .ci/ensure-services
+
+test: install-test translations system-deps node-tools services
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup
+
+lint: install-test
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+bench: install-test
+	$(BIN)/python bench/portal.py
+	$(BIN)/python bench/publish.py
+	$(BIN)/python bench/site.py
+
+clean:
+	rm -rf build instance .pytest_cache .mypy_cache .ruff_cache

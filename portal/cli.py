@@ -1,0 +1,97 @@
+"""The ``lantern`` command line: one click group; each area adds its commands here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from portal.config import ConfigError
+
+
+def database_url() -> str:
+    """The database URL the CLI works on (``LANTERN_DATABASE_URL`` or the instance SQLite file)."""
+    from portal.config import load_config
+
+    instance = Path(os.environ.get("LANTERN_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+    return str(load_config(os.environ, instance)["DATABASE_URL"])
+
+
+@click.group()
+@click.version_option(package_name="lantern")
+def main() -> None:
+    """Lantern: complaints about police conduct, and open data about what happens to them."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the database schema (Alembic) to the latest revision."""
+    from portal.migrate import upgrade
+
+    url = database_url()
+    upgrade(url, revision)
+    click.echo(f"database is at revision {revision}")
+
+
+class _Gunicorn:
+    """Run the app under gunicorn from inside this process (so the checks above run first)."""
+
+    @staticmethod
+    def run(options: dict[str, Any]) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        class App(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                for key, value in options.items():
+                    self.cfg.set(key, value)
+
+            def load(self) -> Any:
+                from portal import create_app
+
+                return create_app()
+
+        App().run()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--migrate/--no-migrate", default=True, show_default=True,
+              help="Apply pending migrations before serving.")
+def serve(host: str, port: int, workers: int, migrate: bool) -> None:
+    """Serve the portal (and the statistics site at /data/) with gunicorn."""
+    from portal import create_app
+
+    try:
+        app = create_app()  # fails fast in production mode without secrets
+    except ConfigError as error:
+        click.echo(f"lantern serve: {error}", err=True)
+        sys.exit(2)
+    if migrate:
+        from portal.migrate import upgrade
+
+        upgrade(app.config["DATABASE_URL"])
+    click.echo(f"Lantern portal: http://{host}:{port}/")
+    click.echo(f"Statistics site: http://{host}:{port}/data/")
+    _Gunicorn.run(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            # Access logs carry only method, path, status, size and time: no client address, and
+            # lookups are POSTs, so no reference or code ever reaches them.
+            "accesslog": "-",
+            "access_log_format": '"%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+            "errorlog": "-",
+            "timeout": 60,
+        }
+    )

@@ -1,0 +1,38 @@
+"""Flask extensions, created unbound here and bound to an app in ``create_app``."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_wtf import CSRFProtect
+
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def client_address() -> str:
+    """The client's address for rate limiting (``X-Forwarded-For`` only when a proxy is trusted,
+    which ``create_app`` arranges with ProxyFix)."""
+    return request.remote_addr or "unknown"
+
+
+limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
+
+
+def select_locale() -> str:
+    """The language for this request: the one the resident chose, else the browser's."""
+    from flask import current_app
+
+    languages: list[str] = current_app.config["LANGUAGE_CODES"]
+    chosen = getattr(g, "lang_override", None) or session.get("lang")
+    if chosen in languages:
+        return str(chosen)
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def init_extensions(app: Flask) -> None:
+    """Bind every extension to ``app``."""
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)

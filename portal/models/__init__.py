@@ -1,0 +1,48 @@
+"""Lantern's SQLAlchemy models. Import from here: ``from portal.models import Complaint``."""
+
+from portal.models.base import Base, UTCDateTime
+from portal.models.casework import (
+    Activity,
+    Agency,
+    Appeal,
+    CaseEvent,
+    ComplaintLink,
+    InternalNote,
+    OutboxMessage,
+    Referral,
+    SurveyResponse,
+)
+from portal.models.complaint import (
+    Allegation,
+    Attachment,
+    Complainant,
+    Complaint,
+    InvolvedOfficer,
+    Officer,
+    StatusEvent,
+)
+from portal.models.staff import AuditEntry, RecoveryCode, Staff
+
+__all__ = [
+    "Activity",
+    "Agency",
+    "Allegation",
+    "Appeal",
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "CaseEvent",
+    "Complainant",
+    "Complaint",
+    "ComplaintLink",
+    "InternalNote",
+    "InvolvedOfficer",
+    "Officer",
+    "OutboxMessage",
+    "RecoveryCode",
+    "Referral",
+    "Staff",
+    "StatusEvent",
+    "SurveyResponse",
+    "UTCDateTime",
+]

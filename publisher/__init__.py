@@ -1,0 +1,1 @@
+"""Lantern publisher: closed cases → anonymized, validated, versioned open-data releases."""

@@ -1,0 +1,66 @@
+"""The foundation: migrations, configuration, security headers, language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+
+from portal import create_app
+from portal.config import ConfigError
+from portal.migrate import alembic_config
+from portal.models import Base
+
+
+def test_migrations_have_a_single_head() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+
+
+def test_migrations_produce_exactly_the_models_schema(engine: Engine) -> None:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == [], f"migrations and models differ: {diff}"
+
+
+def test_production_mode_refuses_to_start_without_secrets(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        create_app(environ={"LANTERN_ENV": "production", "LANTERN_INSTANCE_PATH": str(tmp_path)})
+    message = str(error.value)
+    assert "LANTERN_SECRET_KEY" in message
+    assert "LANTERN_REDIS_URL" in message
+
+
+def test_every_page_has_strict_security_headers(client: FlaskClient) -> None:
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_hsts_only_over_https(client: FlaskClient) -> None:
+    assert "Strict-Transport-Security" not in client.get("/").headers
+    secure = client.get("/", base_url="https://localhost")
+    assert "max-age=" in secure.headers["Strict-Transport-Security"]
+
+
+def test_language_follows_the_browser_and_the_switcher(client: FlaskClient) -> None:
+    page = client.get("/", headers={"Accept-Language": "es-MX,es;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="es">' in page
+    client.get("/language/en?next=/")
+    page = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert '<html lang="en">' in page
+
+
+def test_language_switch_never_redirects_off_site(client: FlaskClient) -> None:
+    response = client.get("/language/es?next=//evil.example/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
