@@ -85,9 +85,16 @@ def vnu_errors(paths: list[Path]) -> list[dict[str, Any]]:
     java = shutil.which("java")
     require(java is not None, "Java is not installed (apt-get install default-jre-headless)")
     require(VNU_JAR.exists(), f"vnu-jar is not installed ({VNU_JAR}); run npm ci")
-    completed = subprocess.run(  # noqa: S603 - fixed argv
-        [str(java), "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always",
-         *[str(p) for p in paths]],
+    completed = subprocess.run(
+        [
+            str(java),
+            "-jar",
+            str(VNU_JAR),
+            "--format",
+            "json",
+            "--exit-zero-always",
+            *[str(p) for p in paths],
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -47,7 +47,7 @@ def _postgres_reachable() -> str | None:
         with engine.connect() as conn:
             conn.execute(text("select 1"))
         engine.dispose()
-    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as error:
         return f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable: {type(error).__name__}"
     return None
 
@@ -65,8 +65,11 @@ def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test run, migrated once, dropped at the end."""
     reason = _postgres_reachable()
     if reason:
-        require(False, reason + " (start it: pg_ctlcluster --skip-systemctl-redirect "
-                "$(ls /etc/postgresql) main start)")
+        require(
+            False,
+            reason + " (start it: pg_ctlcluster --skip-systemctl-redirect "
+            "$(ls /etc/postgresql) main start)",
+        )
     name = f"lantern_test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -209,9 +212,20 @@ def start_live_server(
     instance.mkdir(parents=True, exist_ok=True)
     log = instance / "server.log"
     handle = log.open("wb")
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-m", "portal", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--no-migrate"],
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "portal",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-migrate",
+        ],
         cwd=instance,
         env=env,
         stdout=handle,
@@ -224,7 +238,9 @@ def start_live_server(
     except Exception:
         process.kill()
         process.wait()
-        raise RuntimeError("live server did not start:\n" + log.read_text(errors="replace"))
+        raise RuntimeError(
+            "live server did not start:\n" + log.read_text(errors="replace")
+        ) from None
     return LiveServer(url, process, log)
 
 
