@@ -66,8 +66,12 @@ class _Gunicorn:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-@click.option("--migrate/--no-migrate", default=True, show_default=True,
-              help="Apply pending migrations before serving.")
+@click.option(
+    "--migrate/--no-migrate",
+    default=True,
+    show_default=True,
+    help="Apply pending migrations before serving.",
+)
 def serve(host: str, port: int, workers: int, migrate: bool) -> None:
     """Serve the portal (and the statistics site at /data/) with gunicorn."""
     from portal import create_app
