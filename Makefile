@@ -67,7 +67,10 @@ test: install-test translations system-deps node-tools services
 lint: install-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
-bench: install-test
+bench: install-test services
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+	  echo "wrk is missing: install it as root (apt-get install wrk)"
 	$(BIN)/python bench/portal.py
 	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/site.py
