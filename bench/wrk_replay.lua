@@ -5,13 +5,11 @@
 --   BENCH_HEADERS       file of "Name: value" lines sent with every request (cookie, content type)
 --   BENCH_ADDRESSES     file of client addresses sent in turn as X-Forwarded-For (the portal runs
 --                       with LANTERN_TRUST_PROXY=true then), so one connection plays many clients
---   BENCH_DELAY_MS      pause before each request on a connection (paced, not flooding, clients)
 --   BENCH_COUNT         "1": count every response status (costs wrk some CPU, so only when needed)
 package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path
 local common = require("wrk_common")
 
 local method = os.getenv("BENCH_METHOD") or "GET"
-local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 local bodies, headers, addresses = nil, {}, nil
 local next_body, next_address = 1, 1
 sent = 0
@@ -62,12 +60,6 @@ function request()
     next_address = next_address % #addresses + 1
   end
   return wrk.format(method, nil, headers, body)
-end
-
-if delay_ms > 0 then
-  function delay()
-    return delay_ms
-  end
 end
 
 if os.getenv("BENCH_COUNT") == "1" then
