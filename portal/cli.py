@@ -99,3 +99,8 @@ def serve(host: str, port: int, workers: int, migrate: bool) -> None:
             "timeout": 60,
         }
     )
+
+
+from publisher.cli import register as _register_publisher  # noqa: E402  (after main exists)
+
+_register_publisher(main)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, func, insert, select
+from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 from tqdm import tqdm
 
 from portal.config import Defaults, parse_districts
@@ -402,34 +402,38 @@ def reference_for(complaint_id: int) -> str:
     return f"LNT-{''.join(chars[:4])}-{''.join(chars[4:])}"
 
 
-def _next_ids(engine: Engine, tables: Sequence[Table]) -> dict[str, int]:
-    """The first free id of each table (seeding adds to whatever is there)."""
-    with engine.connect() as conn:
+def next_ids(bind: Engine | Connection, tables: Sequence[Table]) -> dict[str, int]:
+    """The first free id of each table (new rows go after whatever is there)."""
+
+    def read(conn: Connection) -> dict[str, int]:
         return {
             table.name: (conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
             for table in tables
         }
 
+    if isinstance(bind, Connection):
+        return read(bind)
+    with bind.connect() as conn:
+        return read(conn)
 
-def _insert(conn: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+
+def insert_rows(conn: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) by executemany, ``ROWS_PER_INSERT`` a call."""
     for start in range(0, len(rows), ROWS_PER_INSERT):
         conn.execute(insert(table), rows[start : start + ROWS_PER_INSERT])
 
 
-def _reset_sequences(engine: Engine, tables: Sequence[Table]) -> None:
-    """Explicit ids bypass PostgreSQL's sequences; move them past the ids we used."""
-    if engine.dialect.name != "postgresql":
+def reset_sequences(conn: Connection, tables: Sequence[Table]) -> None:
+    """Explicit ids bypass PostgreSQL's sequences; move them past the ids now in use."""
+    if conn.dialect.name != "postgresql":
         return
-    from sqlalchemy import text
-
-    with engine.begin() as conn:
-        for table in tables:
-            # Table names come from our own metadata, never from input.
-            sql = (
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
-                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-            )
-            conn.execute(text(sql))
+    for table in tables:
+        # Table names come from our own metadata, never from input.
+        sql = (
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+            f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+        )
+        conn.execute(text(sql))
 
 
 class _Generator:
@@ -489,10 +493,12 @@ class _Generator:
                     "last_name": last,
                     "rank": self.rank(),
                     "unit": self.rng.choice(UNITS),
-                    "gender": self.rng.choices(("male", "female"), (78, 22))[0],
+                    # Roster values use the vocabulary's words, like the historical import does.
+                    "gender": self.rng.choices((Gender.MAN, Gender.WOMAN), (78, 22))[0].value,
                     "race": self.rng.choices(
-                        ("white", "black", "latino", "asian", "other"), (50, 30, 12, 5, 3)
-                    )[0],
+                        (Race.WHITE, Race.BLACK, Race.LATINO, Race.ASIAN, Race.OTHER),
+                        (50, 30, 12, 5, 3),
+                    )[0].value,
                     "hired_on": hired,
                     "source": SEED_SOURCE,
                     "source_id": str(officer_id),
@@ -948,16 +954,16 @@ def seed_cases(
     gen = _Generator(rng, now.astimezone(dt.UTC), districts or district_codes())
     officer_table: Table = Officer.__table__  # type: ignore[assignment]
     staff_table: Table = Staff.__table__  # type: ignore[assignment]
-    ids = _next_ids(engine, (officer_table, staff_table, *_CASE_TABLES))
+    ids = next_ids(engine, (officer_table, staff_table, *_CASE_TABLES))
     summary = SeedSummary()
     # A department roster: about one officer per 4 cases, within what a city employs.
     roster_size = max(20, min(n // 4, 20_000))
     with engine.begin() as conn:
         conn = conn.execution_options(**{WRITE_OPTION: True})
         officers = gen.officers(ids["officers"], roster_size)
-        _insert(conn, officer_table, officers)
+        insert_rows(conn, officer_table, officers)
         staff = gen.staff(ids["staff"], f"{seed}-{ids['staff']}")
-        _insert(conn, staff_table, staff)
+        insert_rows(conn, staff_table, staff)
     summary.officers = len(officers)
     summary.staff = len(staff)
 
@@ -974,7 +980,7 @@ def seed_cases(
                 conn = conn.execution_options(**{WRITE_OPTION: True})
                 with conn.begin():
                     for table in _CASE_TABLES:
-                        _insert(conn, table, rows[table.name])
+                        insert_rows(conn, table, rows[table.name])
             summary.complainants += len(rows["complainants"])
             summary.involved_officers += len(rows["involved_officers"])
             summary.allegations += len(rows["allegations"])
@@ -988,7 +994,8 @@ def seed_cases(
                 on_batch(n - remaining)
     finally:
         bar.close()
-    _reset_sequences(engine, (officer_table, staff_table, *_CASE_TABLES))
+    with engine.begin() as conn:
+        reset_sequences(conn, (officer_table, staff_table, *_CASE_TABLES))
     summary.cases = n
     closed = {s.value for s in _closed_states()}
     summary.closed_cases = sum(c for s, c in summary.states.items() if s in closed)

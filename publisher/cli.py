@@ -1,0 +1,103 @@
+"""The publisher's ``lantern`` commands: ``seed``, ``import`` (and ``publish``).
+
+``register(main)`` adds every command of the ``publisher`` group to the ``lantern`` group. Nothing
+here imports Flask: the database URL comes from the same ``LANTERN_*`` settings as the portal's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+
+def _database_url() -> str:
+    """The database URL the CLI works on (``LANTERN_DATABASE_URL`` or the instance SQLite file)."""
+    # Imported late: portal.cli imports this module to register the commands.
+    from portal.cli import database_url
+
+    return database_url()
+
+
+@click.group()
+def publisher() -> None:
+    """Publisher commands (synthetic data, historical import, releases)."""
+
+
+@publisher.command()
+@click.option("--cases", "cases", required=True, type=click.IntRange(min=1), help="How many.")
+@click.option("--seed", "seed", default=1, show_default=True, type=int, help="Random seed.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def seed(cases: int, seed: int, progress: bool) -> None:
+    """Fill the database with N realistic synthetic cases (deterministic for a seed).
+
+    The cases carry invented personal data everywhere (it is what the anonymizer must remove):
+    never run this against a production database.
+    """
+    from portal.db import make_engine
+    from publisher.seed import seed_cases
+
+    engine = make_engine(_database_url())
+    try:
+        summary = seed_cases(engine, cases, seed, now=dt.datetime.now(dt.UTC), progress=progress)
+    finally:
+        engine.dispose()
+    click.echo(
+        f"seeded {summary.cases} cases ({summary.closed_cases} closed, {summary.open_cases} open), "
+        f"{summary.allegations} allegations, {summary.officers} officers, "
+        f"{summary.complainants} complainants in {summary.seconds:.1f} s"
+    )
+
+
+@publisher.command("import")
+@click.option(
+    "--mapping",
+    "mapping_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML mapping describing the CSV files.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder the mapping's file names are resolved against (default: the mapping's folder).",
+)
+@click.option("--dry-run", is_flag=True, help="Check everything and report; write nothing.")
+def import_(mapping_path: Path, data_dir: Path | None, dry_run: bool) -> None:
+    """Import historical closed cases from CSV files described by a TOML mapping.
+
+    The whole import is one transaction: any error leaves the database as it was. Cases already
+    imported from the same source are left alone, so running it again is safe.
+    """
+    from portal.db import make_engine
+    from publisher.importer import ImportFailed, MappingError, load_mapping, run_import
+
+    try:
+        mapping = load_mapping(mapping_path)
+    except MappingError as error:
+        click.echo(f"lantern import: {error}", err=True)
+        sys.exit(2)
+    engine = make_engine(_database_url())
+    try:
+        summary = run_import(
+            engine,
+            mapping,
+            data_dir or mapping_path.parent,
+            now=dt.datetime.now(dt.UTC),
+            dry_run=dry_run,
+        )
+    except ImportFailed as error:
+        click.echo(f"lantern import: nothing imported. {error}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    click.echo(summary.report())
+
+
+def register(main: click.Group) -> None:
+    """Add every publisher command to the ``lantern`` group."""
+    for command in publisher.commands.values():
+        main.add_command(command)
