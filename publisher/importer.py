@@ -419,6 +419,8 @@ class _Converter:
                     raw = ""
         if raw == "" or raw is None:
             raw = spec.default
+            if raw == "" and _kind(column) == "str":
+                return ""  # an explicit empty default, e.g. for a narrative that is NOT NULL
         if raw is None or raw == "":
             if spec.required:
                 raise ValueError(f"{spec.target} is required but empty")
@@ -609,7 +611,16 @@ def _plan(
 ) -> _Plan:
     """Convert the kept cases into rows with placeholder keys (ids are given when writing)."""
     plan = _Plan()
-    _, complaint_specs = mapping.entities["complaint"]
+    main_file, complaint_specs = mapping.entities["complaint"]
+
+    def rows_of(case_id: str, file_name: str) -> list[_Row]:
+        # One CSV may hold both the case and its (single) allegation or complainant.
+        if not file_name:
+            return []
+        if file_name == main_file:
+            return [main_rows[case_id]]
+        return by_case[case_id].get(file_name, [])
+
     allegation_file, allegation_specs = mapping.entities.get("allegation", ("", []))
     _, officer_specs = mapping.entities.get("officer", ("", []))
     complainant_file, complainant_specs = mapping.entities.get("complainant", ("", []))
@@ -637,7 +648,7 @@ def _plan(
         # Allegations, grouped by the officer they are against (one unidentified per case).
         involved_index: dict[str | None, int] = {}
         kept_allegations: dict[tuple[int, Any], dict[str, Any]] = {}
-        for child in by_case[case_id].get(allegation_file, []) if allegation_file else []:
+        for child in rows_of(case_id, allegation_file):
             allegation = convert.values("allegation", allegation_specs, child)
             officer = convert.values("officer", officer_specs, child) if officer_specs else {}
             if allegation is None or officer is None:
@@ -676,7 +687,7 @@ def _plan(
             kept_allegations[dedupe] = allegation
         plan.allegations.extend(kept_allegations.values())
 
-        for child in by_case[case_id].get(complainant_file, []) if complainant_file else []:
+        for child in rows_of(case_id, complainant_file):
             person = convert.values("complainant", complainant_specs, child)
             if person is None:
                 continue
@@ -699,7 +710,10 @@ def _complete(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         c.name: (c.default.arg if c.default is not None and not callable(c.default.arg) else None)
         for c in table.columns
     }
-    return [{name: row.get(name, defaults[name]) for name in names} for row in rows]
+    return [
+        {name: defaults[name] if row.get(name) is None else row[name] for name in names}
+        for row in rows
+    ]
 
 
 def _write(conn: Connection, plan: _Plan) -> None:
