@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Column, Connection, Date, Engine, Enum, Integer, String, Table, select
+from sqlalchemy.schema import ColumnDefault
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from portal.db import WRITE_OPTION
@@ -361,7 +362,7 @@ def _read(spec: FileSpec, data_dir: Path, strip: bool, columns: set[str]) -> lis
 
 
 def _kind(column: Column[Any]) -> str:
-    kind = column.type
+    kind: Any = column.type
     if isinstance(kind, TypeDecorator):
         kind = kind.impl_instance if hasattr(kind, "impl_instance") else kind.impl
     if isinstance(kind, Enum):
@@ -707,7 +708,9 @@ def _complete(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Give every row the same keys (executemany needs them), filling column defaults."""
     names = [c.name for c in table.columns]
     defaults = {
-        c.name: (c.default.arg if c.default is not None and not callable(c.default.arg) else None)
+        c.name: (
+            c.default.arg if isinstance(c.default, ColumnDefault) and c.default.is_scalar else None
+        )
         for c in table.columns
     }
     return [

@@ -606,13 +606,13 @@ class _Generator:
                     }
                 )
             else:
-                first, last_name, badge = self.officer_names[officer_id]
+                officer_first, officer_last, badge = self.officer_names[officer_id]
                 rows["involved_officers"].append(
                     {
                         "id": iid,
                         "complaint_id": cid,
                         "officer_id": officer_id,
-                        "name_given": f"Officer {first} {last_name}",
+                        "name_given": f"Officer {officer_first} {officer_last}",
                         "badge_given": badge,
                         "unit_given": None,
                         "description": None,

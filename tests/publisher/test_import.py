@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-import publisher.importer
+import publisher.seed
 from portal.cli import main
 from portal.models import Allegation, Complainant, Complaint, InvolvedOfficer, Officer
 from portal.vocabulary import AgeBand, AllegationCategory, CaseState, Discipline, Finding
@@ -164,14 +164,14 @@ def test_bad_date_names_file_row_column_and_imports_nothing(
 def test_failure_while_writing_rolls_everything_back(
     philly: Path, engine: Engine, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_insert = publisher.importer.insert_rows
+    real_insert = publisher.seed.insert_rows
 
     def failing_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
         if table.name == "allegations":  # complaints and officers are already written
             raise RuntimeError("disk full")
         real_insert(conn, table, rows)
 
-    monkeypatch.setattr(publisher.importer, "insert_rows", failing_insert)
+    monkeypatch.setattr("publisher.importer.insert_rows", failing_insert)
     with pytest.raises(RuntimeError, match="disk full"):
         run_import(engine, load_mapping(MAPPING), philly, now=NOW)
     assert [_count(db, m) for m in (Complaint, Officer, InvolvedOfficer)] == [0, 0, 0]
