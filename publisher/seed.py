@@ -17,6 +17,7 @@ import bisect
 import datetime as dt
 import hashlib
 import itertools
+import json
 import math
 import random
 import time
@@ -24,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select, text
+from sqlalchemy import JSON, Connection, Engine, Table, func, insert, select, text
 from tqdm import tqdm
 
 from portal.config import Defaults, parse_districts
@@ -417,10 +418,44 @@ def next_ids(bind: Engine | Connection, tables: Sequence[Table]) -> dict[str, in
         return read(conn)
 
 
-def insert_rows(conn: Any, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) by executemany, ``ROWS_PER_INSERT`` a call."""
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) in the caller's transaction.
+
+    SQLite: Core executemany, ``ROWS_PER_INSERT`` rows a call. PostgreSQL: ``COPY`` (several
+    times faster than multi-row INSERT), with every value passed through the column type's own
+    bind processing so both databases store exactly the same thing.
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table, rows)
+        return
     for start in range(0, len(rows), ROWS_PER_INSERT):
         conn.execute(insert(table), rows[start : start + ROWS_PER_INSERT])
+
+
+def _copy_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    names = list(rows[0])
+    processors: list[Callable[[Any], Any] | None] = [
+        # psycopg adapts JSON only for parameters, not COPY: serialise it here.
+        json.dumps
+        if isinstance(table.c[name].type, JSON)
+        else table.c[name].type.bind_processor(conn.dialect)
+        for name in names
+    ]
+    columns = ", ".join(f'"{name}"' for name in names)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        value if process is None or value is None else process(value)
+                        for process, value in zip(processors, row.values(), strict=True)
+                    ]
+                )
+    finally:
+        cursor.close()
 
 
 def reset_sequences(conn: Connection, tables: Sequence[Table]) -> None:
