@@ -29,8 +29,14 @@ def publisher() -> None:
 @publisher.command()
 @click.option("--cases", "cases", required=True, type=click.IntRange(min=1), help="How many.")
 @click.option("--seed", "seed", default=1, show_default=True, type=int, help="Random seed.")
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    help="Pretend it is this UTC time (ISO 8601), for reproducible data; default: the clock.",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def seed(cases: int, seed: int, progress: bool) -> None:
+def seed(cases: int, seed: int, now_text: str | None, progress: bool) -> None:
     """Fill the database with N realistic synthetic cases (deterministic for a seed).
 
     The cases carry invented personal data everywhere (it is what the anonymizer must remove):
@@ -39,9 +45,18 @@ def seed(cases: int, seed: int, progress: bool) -> None:
     from portal.db import make_engine
     from publisher.seed import seed_cases
 
+    now = dt.datetime.now(dt.UTC)
+    if now_text:
+        try:
+            now = dt.datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter(
+                f"not an ISO 8601 time: {now_text!r}", param_hint="--now"
+            ) from None
+        now = now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC)
     engine = make_engine(_database_url())
     try:
-        summary = seed_cases(engine, cases, seed, now=dt.datetime.now(dt.UTC), progress=progress)
+        summary = seed_cases(engine, cases, seed, now=now, progress=progress)
     finally:
         engine.dispose()
     click.echo(

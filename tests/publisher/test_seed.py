@@ -219,12 +219,29 @@ def test_seeding_again_adds_cases_and_the_portal_can_still_insert(
 def test_lantern_seed_command(database_url: str, db: Session) -> None:
     result = CliRunner().invoke(
         main,
-        ["seed", "--cases", "60", "--seed", "3", "--no-progress"],
+        ["seed", "--cases", "60", "--seed", "3", "--now", "2020-06-30T12:00", "--no-progress"],
         env={"LANTERN_DATABASE_URL": database_url},
     )
     assert result.exit_code == 0, result.output
     assert "seeded 60 cases" in result.output
     assert _count(db, Complaint) == 60
+    latest = db.scalar(select(func.max(Complaint.received_at)))
+    assert latest is not None
+    assert (
+        dt.datetime(2019, 6, 1, tzinfo=dt.UTC)
+        < latest
+        <= dt.datetime(2020, 6, 30, 12, tzinfo=dt.UTC)
+    )
+
+
+def test_lantern_seed_rejects_a_bad_time(database_url: str) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["seed", "--cases", "5", "--now", "yesterday", "--no-progress"],
+        env={"LANTERN_DATABASE_URL": database_url},
+    )
+    assert result.exit_code == 2
+    assert "not an ISO 8601 time" in result.output
 
 
 def test_naive_now_is_refused(engine: Engine) -> None:
