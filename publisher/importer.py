@@ -23,12 +23,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column, Connection, Date, Engine, Enum, Integer, String, Table, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Date,
+    Engine,
+    Enum,
+    Integer,
+    String,
+    Table,
+    insert,
+    select,
+)
 from sqlalchemy.schema import ColumnDefault
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from portal.db import WRITE_OPTION
-from portal.models import Allegation, Complainant, Complaint, InvolvedOfficer, Officer
+from portal.models import (
+    Allegation,
+    AuditEntry,
+    Complainant,
+    Complaint,
+    InvolvedOfficer,
+    Officer,
+)
 from portal.vocabulary import AgeBand, CaseState, Finding
 from publisher.seed import insert_rows, next_ids, reset_sequences
 
@@ -511,6 +530,7 @@ def run_import(
     data_dir: Path,
     *,
     now: dt.datetime,
+    actor: int | None = None,
     dry_run: bool = False,
 ) -> ImportSummary:
     """Import the closed cases ``mapping`` describes from the CSV files in ``data_dir``.
@@ -520,6 +540,7 @@ def run_import(
     also leaves the database unchanged. Cases already imported from ``mapping.source`` are left
     alone; officers already known (same source and id) are reused. ``dry_run`` does all of it
     except the writing. Imported cases are ``closed``; ``created_at``/``updated_at`` are ``now``.
+    The audit trail records the import (counts only) with ``actor`` (None: the command line).
     """
     started = time.perf_counter()
     summary = ImportSummary(source=mapping.source, dry_run=dry_run)
@@ -581,8 +602,27 @@ def run_import(
                 transaction.rollback()
             else:
                 _write(conn, plan)
+                _audit(conn, summary, now, actor)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _audit(conn: Connection, summary: ImportSummary, now: dt.datetime, actor: int | None) -> None:
+    """One audit entry per import, in the import's transaction (counts only, no personal data)."""
+    conn.execute(
+        insert(AuditEntry.__table__),  # type: ignore[arg-type]
+        {
+            "at": now,
+            "actor_id": actor,
+            "action": "cases.import",
+            "object_type": "source",
+            "detail": (
+                f"source={summary.source} read={summary.complaints_read} "
+                f"imported={summary.imported} already={summary.already_imported} "
+                f"excluded={sum(summary.excluded.values())} allegations={summary.allegations}"
+            ),
+        },
+    )
 
 
 def _existing(conn: Connection, table: Table, source: str) -> dict[str, int]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 import publisher.seed
 from portal.cli import main
-from portal.models import Allegation, Complainant, Complaint, InvolvedOfficer, Officer
+from portal.models import Allegation, AuditEntry, Complainant, Complaint, InvolvedOfficer, Officer
 from portal.vocabulary import AgeBand, AllegationCategory, CaseState, Discipline, Finding
 from publisher.importer import ImportFailed, MappingError, load_mapping, run_import
 from tests.support import ROOT, require
@@ -122,6 +122,9 @@ def test_philly_cases_are_mapped_field_by_field(
 
 def test_reimport_is_idempotent(philly: Path, database_url: str, db: Session) -> None:
     assert _import(database_url, philly).exit_code == 0
+    assert db.scalars(
+        select(AuditEntry.detail).where(AuditEntry.action == "cases.import")
+    ).all() == ["source=philly-ppd read=3407 imported=3080 already=0 excluded=327 allegations=6955"]
     counts = [_count(db, m) for m in (Complaint, Allegation, Officer, Complainant)]
     again = _import(database_url, philly)
     assert again.exit_code == 0, again.output
