@@ -220,6 +220,7 @@ class ImportSummary:
 
 
 def _parse_time(text: str, where: str) -> dt.time:
+    """Parse a mapping's ``HH:MM`` time."""
     try:
         return dt.time.fromisoformat(text)
     except ValueError as error:
@@ -229,6 +230,7 @@ def _parse_time(text: str, where: str) -> dt.time:
 def _field_spec(
     entity: str, target: str, raw: Any, maps: Mapping[str, dict[str, str]], where: str
 ) -> FieldSpec:
+    """Check one ``[entity.fields]`` entry and turn it into a ``FieldSpec``."""
     table, allowed = ENTITY_FIELDS[entity]
     if target not in allowed:
         raise MappingError(
@@ -357,6 +359,7 @@ class _Row:
 
 
 def _read(spec: FileSpec, data_dir: Path, strip: bool, columns: set[str]) -> list[_Row]:
+    """Read one CSV file (stripped if asked), checking the mapped columns exist."""
     path = data_dir / spec.path
     if not path.is_file():
         raise ImportFailed([f"{spec.path}: file not found in {data_dir}"])
@@ -381,6 +384,7 @@ def _read(spec: FileSpec, data_dir: Path, strip: bool, columns: set[str]) -> lis
 
 
 def _kind(column: Column[Any]) -> str:
+    """The kind of value a column takes: enum, datetime, date, int, list or str."""
     kind: Any = column.type
     if isinstance(kind, TypeDecorator):
         kind = kind.impl_instance if hasattr(kind, "impl_instance") else kind.impl
@@ -404,6 +408,7 @@ class _Converter:
         self.errors: list[str] = []
 
     def error(self, row: _Row, column: str | None, message: str) -> None:
+        """Record an error at ``row`` (and ``column``), up to ``MAX_ERRORS``."""
         if len(self.errors) < MAX_ERRORS:
             where = f"{row.file}, row {row.number} (line {row.line})"
             if column:
@@ -428,6 +433,7 @@ class _Converter:
         return out if ok else None
 
     def _one(self, spec: FieldSpec, column: Column[Any], row: _Row) -> Any:
+        """Map, default and convert one field of one row (ValueError: a bad cell)."""
         raw: Any = spec.value if spec.column is None else row.cells.get(spec.column, "")
         if spec.column is not None and spec.value_map is not None:
             if raw in spec.value_map:
@@ -448,6 +454,7 @@ class _Converter:
         return self._typed(spec, column, raw)
 
     def _typed(self, spec: FieldSpec, column: Column[Any], raw: Any) -> Any:
+        """Convert a non-empty value to the target column's type."""
         kind = _kind(column)
         if kind == "enum":
             enum_class = column.type.enum_class  # type: ignore[attr-defined]
@@ -493,6 +500,7 @@ class _Converter:
 
 
 def _columns_used(mapping: ImportMapping) -> dict[str, set[str]]:
+    """The columns of each file the mapping reads (to check headers up front)."""
     used: dict[str, set[str]] = {name: {spec.key} for name, spec in mapping.files.items()}
     for file_name, specs in mapping.entities.values():
         used[file_name].update(s.column for s in specs if s.column)
@@ -509,6 +517,7 @@ def _sustained_first(existing: dict[str, Any], candidate: dict[str, Any]) -> boo
 
 
 def _age_band(age: int | None) -> AgeBand | None:
+    """The age band of an exact age (None stays None)."""
     if age is None:
         return None
     for upper, band in (
@@ -626,12 +635,15 @@ def _audit(conn: Connection, summary: ImportSummary, now: dt.datetime, actor: in
 
 
 def _existing(conn: Connection, table: Table, source: str) -> dict[str, int]:
+    """Source id → row id of what was already imported from ``source``."""
     query = select(table.c.source_id, table.c.id).where(table.c.source == source)
     return {source_id: row_id for source_id, row_id in conn.execute(query)}
 
 
 @dataclass
 class _Plan:
+    """The converted rows of an import, linked by list positions until ids are given."""
+
     complaints: list[dict[str, Any]] = field(default_factory=list)
     officers: list[dict[str, Any]] = field(default_factory=list)
     involved: list[dict[str, Any]] = field(default_factory=list)

@@ -23,7 +23,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, Table, func, insert, select, text
 from tqdm import tqdm
@@ -43,6 +43,7 @@ from portal.models import (
     StatusEvent,
 )
 from portal.vocabulary import (
+    CLOSED_STATES,
     PUBLIC_STATUS_OF,
     AgeBand,
     AllegationCategory,
@@ -58,8 +59,6 @@ from portal.vocabulary import (
     StaffRole,
     StatusEventKind,
 )
-
-T = TypeVar("T")
 
 #: Cases generated (and committed) per batch; ~18 rows per case keeps executemany near 10k rows.
 CASES_PER_BATCH = 2_000
@@ -435,6 +434,7 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
 
 
 def _copy_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """COPY ``rows`` into ``table`` on the connection's PostgreSQL transaction."""
     names = list(rows[0])
     processors: list[Callable[[Any], Any] | None] = [
         # psycopg adapts JSON only for parameters, not COPY: serialise it here.
@@ -500,12 +500,15 @@ class _Generator:
     # --- people ----------------------------------------------------------------------------
 
     def name(self) -> tuple[str, str]:
+        """A random first and last name."""
         return self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
 
     def phone(self) -> str:
+        """A random phone number in the fictional 555 range."""
         return f"(215) 555-{self.rng.randrange(10_000):04d}"
 
     def address(self) -> str:
+        """A random Philadelphia-style street address."""
         number = self.rng.randrange(100, 9_999)
         street = self.rng.choice(STREETS)
         return f"{number} {street}, Philadelphia PA 19{self.rng.randrange(100, 155)}"
@@ -1032,14 +1035,8 @@ def seed_cases(
     with engine.begin() as conn:
         reset_sequences(conn, (officer_table, staff_table, *_CASE_TABLES))
     summary.cases = n
-    closed = {s.value for s in _closed_states()}
+    closed = {s.value for s in CLOSED_STATES}
     summary.closed_cases = sum(c for s, c in summary.states.items() if s in closed)
     summary.open_cases = n - summary.closed_cases
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _closed_states() -> frozenset[CaseState]:
-    from portal.vocabulary import CLOSED_STATES
-
-    return CLOSED_STATES
