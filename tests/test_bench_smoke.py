@@ -37,8 +37,9 @@ def test_quick_benchmark_runs_clean(tmp_path: Path) -> None:
     assert not failed, failed
 
     by_name = {result["name"]: result for result in report["results"]}
-    assert {"ceiling", "bare lookup", "bare insert"} <= set(by_name)
-    for name in ("ceiling", "bare lookup", "bare insert"):
+    always = ("ceiling", "bare lookup", "bare insert", "portal /healthz", "portal home page")
+    assert set(always) <= set(by_name)
+    for name in always:
         assert by_name[name]["requests"] > 0, name
         assert by_name[name]["errors"] == 0, name
         assert by_name[name]["database"] == "sqlite"
