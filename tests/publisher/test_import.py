@@ -317,3 +317,19 @@ def test_philly_mapping_documents_every_value_in_the_files(philly: Path) -> None
             values = seen[(file_name, field.column)] - {""} - skipped
             if field.unmapped == "error":
                 assert values <= set(field.value_map), (field.column, values - set(field.value_map))
+
+
+def test_files_are_found_next_to_the_mapping_by_default(
+    database_url: str, db: Session, tmp_path: Path
+) -> None:
+    mapping = _small(tmp_path, "id,received,status,kind,outcome,text\nA1,03/02/2019,closed,F,S,\n")
+    result = _lantern(database_url, "import", "--mapping", str(mapping))
+    assert result.exit_code == 0, result.output
+    assert "imported 1 closed cases" in result.output
+    assert _count(db, Complaint) == 1
+
+
+def test_missing_file_is_reported(database_url: str, tmp_path: Path) -> None:
+    result = _lantern(database_url, "import", "--mapping", str(MAPPING))
+    assert result.exit_code == 1
+    assert "ppd_complaints.csv: file not found in" in result.output
