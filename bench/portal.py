@@ -109,6 +109,7 @@ class Report:
     checks: list[tuple[str, bool, str]] = dataclasses.field(default_factory=list)
     targets: list[tuple[str, bool, str]] = dataclasses.field(default_factory=list)
     notes: list[str] = dataclasses.field(default_factory=list)
+    load_before: float = dataclasses.field(default_factory=lambda: os.getloadavg()[0])
 
     def check(self, name: str, ok: bool, detail: str) -> None:
         """Record a correctness check (a failure makes the run exit 1)."""
@@ -719,9 +720,11 @@ def evaluate(report: Report, opts: Options) -> None:
 
 def render(report: Report, opts: Options) -> str:
     """The human-readable report: table, ratios, checks, targets."""
+    load = os.getloadavg()[0]
     lines = [
         f"wrk {opts.connections} connections, {opts.duration_s} s per run, gunicorn 2 sync "
-        f"workers, {os.cpu_count()} CPUs, loopback",
+        f"workers, {os.cpu_count()} CPUs, loopback; load average before the run "
+        f"{report.load_before:.1f}, after {load:.1f} (other work on the machine skews figures)",
         "",
         f"{'database':<11} {'scenario':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'errors':>7}  note",
