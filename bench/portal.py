@@ -273,12 +273,19 @@ SUBMIT_OK = 303  # Post/Redirect/Get: a stored complaint redirects to its receip
 FLOOD_RATE_LIMIT = "30 per minute"  # the shipped per-client default
 
 
+#: Set to True once the four functions below speak the real forms (they were written before the
+#: intake and status routes existed); until then those scenarios are reported as not run.
+RESIDENT_ROUTES_ADAPTED = False
+
+
 def portal_missing() -> str | None:
     """Why the portal's resident routes cannot be benchmarked yet (None when they can)."""
     try:
         from portal.services.intake import submit_complaint  # noqa: F401
     except ImportError:
         return "portal.services.intake.submit_complaint does not exist yet"
+    if not RESIDENT_ROUTES_ADAPTED:
+        return "bench/portal.py does not speak the intake and status forms yet"
     return None
 
 
