@@ -148,7 +148,8 @@ class _Builder:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
             undefined=jinja2.StrictUndefined,
-md filter|md filter
+            # Output is Markdown, not HTML: every value goes through the |md filter instead.
+            autoescape=False,  # noqa: S701
             keep_trailing_newline=True,
         )
         self.env.filters["md"] = _md
