@@ -104,3 +104,7 @@ def serve(host: str, port: int, workers: int, migrate: bool) -> None:
 from publisher.cli import register as _register_publisher  # noqa: E402  (after main exists)
 
 _register_publisher(main)
+
+from publisher.site import site_group as _site_group  # noqa: E402
+
+main.add_command(_site_group)
