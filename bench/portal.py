@@ -727,11 +727,10 @@ def evaluate(report: Report, opts: Options) -> None:
 
 def render(report: Report, opts: Options) -> str:
     """The human-readable report: table, ratios, checks, targets."""
-    load = os.getloadavg()[0]
     lines = [
         f"wrk {opts.connections} connections, {opts.duration_s} s per run, gunicorn 2 sync "
         f"workers, {os.cpu_count()} CPUs, loopback; load average before the run "
-        f"{report.load_before:.1f}, after {load:.1f} (other work on the machine skews figures)",
+        f"{report.load_before:.1f} (above ~0.5, other work on the machine skews the figures)",
         "",
         f"{'database':<11} {'scenario':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'errors':>7}  note",
