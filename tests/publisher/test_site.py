@@ -1,0 +1,145 @@
+"""The statistics site built from sample releases in the release layout (no database needed)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from portal.cli import main
+from publisher.site import STAMPED_FILES, build_site
+from tests.publisher.test_site_support import write_sample_release
+
+PAGES = [
+    "index.html",
+    "caseload.html",
+    "allegations.html",
+    "discipline.html",
+    "districts.html",
+    "channels.html",
+    "time-to-resolution.html",
+    "complainants.html",
+    "officers.html",
+    "downloads.html",
+    "dictionary.html",
+    "methodology.html",
+    "about.html",
+]
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two sample releases: 1.0.0 (older) and 1.1.0 (newest)."""
+    root = tmp_path_factory.mktemp("releases")
+    write_sample_release(root, "1.0.0", "2025-06-01T00:00:00Z")
+    write_sample_release(root, "1.1.0", "2026-01-15T00:00:00Z")
+    return root
+
+
+@pytest.fixture(scope="module")
+def site(releases: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built once from ``releases``."""
+    out = tmp_path_factory.mktemp("site") / "site"
+    build_site(releases, out)
+    return out
+
+
+def _text(site: Path, page: str) -> str:
+    return (site / page).read_text(encoding="utf-8")
+
+
+def test_every_page_shows_the_newest_release_its_date_licence_and_a_data_link(site: Path) -> None:
+    for page in PAGES:
+        html = _text(site, page)
+        assert "Release 1.1.0 published 2026-01-15" in html, page
+        assert "licence CC-BY-4.0" in html, page
+        assert 'href="downloads.html"' in html, page
+
+
+def test_overview_shows_headline_figures_and_change_against_previous_period(site: Path) -> None:
+    html = _text(site, "index.html")
+    # 120 received against 100 the year before: +20 %; sustained 15 % against 20 %: -5 points.
+    assert "<td>120</td>" in html and "<td>100</td>" in html and "<td>+20%</td>" in html
+    assert "<td>-5 percentage points</td>" in html
+    # p90 of the previous period is withheld in the release: no change can be computed.
+    assert "<td>withheld</td>" in html and "<td>not available</td>" in html
+
+
+def test_suppressed_cells_are_words_in_tables_and_zero_stays_zero(site: Path) -> None:
+    html = _text(site, "districts.html")
+    assert "<td>D03</td>\n<td>fewer than 5</td>" in html
+    assert "<td>D02</td>\n<td>0</td>" in html
+    demographics = _text(site, "complainants.html")
+    assert "<td>Withheld</td>\n<td>withheld</td>" in demographics  # complementary suppression
+
+
+def test_suppressed_cells_are_hatched_and_labelled_in_charts(site: Path) -> None:
+    svg = (site / "charts" / "districts.svg").read_text(encoding="utf-8")
+    assert "fewer than 5" in svg
+    assert "<pattern" in svg  # matplotlib writes hatching as an SVG pattern
+    clean = (site / "charts" / "channels.svg").read_text(encoding="utf-8")
+    assert "fewer than 5" in clean  # mail is suppressed too
+    assert "Date" not in svg.split("</metadata>")[0]
+
+
+def test_sustain_rate_per_category_and_withheld_when_a_cell_is_hidden(site: Path) -> None:
+    html = _text(site, "allegations.html")
+    # use of force: 10 sustained of 40 allegations.
+    assert "<td>Use of force</td>\n<td>30</td>\n<td>10</td>\n<td>25%</td>" in html
+    assert "<td>Discourtesy</td>\n<td>withheld</td>\n<td>fewer than 5</td>\n<td>withheld</td>" in (
+        html
+    )
+
+
+def test_downloads_list_every_release_with_hashes_json_ld_and_feed(
+    site: Path, releases: Path
+) -> None:
+    html = _text(site, "downloads.html")
+    for version in ("1.0.0", "1.1.0"):
+        assert f"Release {version}</h2>" in html
+        csv = releases / version / "data" / "agg_complaints_by_district.csv"
+        assert hashlib.sha256(csv.read_bytes()).hexdigest() in html
+        served = site / "releases" / version / "data" / "agg_complaints_by_district.csv"
+        assert served.read_bytes() == csv.read_bytes()
+    assert '<script type="application/ld+json">' in html and '"@type": "Dataset"' in html
+    feed = _text(site, "feed.xml")
+    assert feed.index("Release 1.1.0") < feed.index("Release 1.0.0")
+
+
+def test_two_builds_are_byte_identical_except_the_sitemap(releases: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    build_site(releases, first)
+    build_site(releases, second)
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    differing = [str(f) for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
+    assert set(differing) <= set(STAMPED_FILES)
+
+
+def test_each_page_weighs_under_200_kb_without_downloads_and_theme(site: Path) -> None:
+    for page in PAGES:
+        html = _text(site, page)
+        charts = [
+            site / part.split('"')[0]
+            for part in html.split('src="')[1:]
+            if part.startswith("charts/")
+        ]
+        weight = len(html.encode()) + sum(c.stat().st_size for c in charts)
+        weight += (site / "assets" / "lantern-site.css").stat().st_size
+        assert weight < 200_000, (page, weight)
+
+
+def test_cli_builds_the_site_and_explains_when_there_is_no_release(
+    releases: Path, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    out = tmp_path / "site"
+    result = runner.invoke(main, ["site", "build", "--releases", str(releases), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "index.html").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(main, ["site", "build", "--releases", str(empty), "--out", str(out)])
+    assert result.exit_code != 0 and "no release" in result.output
