@@ -108,3 +108,7 @@ _register_publisher(main)
 from publisher.site import site_group as _site_group  # noqa: E402
 
 main.add_command(_site_group)
+
+from portal.demo import demo as _demo  # noqa: E402
+
+main.add_command(_demo)

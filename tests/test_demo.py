@@ -1,0 +1,45 @@
+"""``lantern demo --no-serve`` twice on one fresh instance: set up once, then reuse everything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from portal.cli import main
+from portal.models import Complaint
+from tests.publisher.test_site_support import write_sample_release
+
+
+def _cases(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(Complaint)).scalar_one())
+
+
+def test_demo_twice_seeds_once_and_reuses_the_release(
+    database_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANTERN_DATABASE_URL", database_url)
+    monkeypatch.setenv("LANTERN_INSTANCE_PATH", str(tmp_path / "instance"))
+    releases, site = tmp_path / "releases", tmp_path / "site"
+    # Until `lantern publish` lands the demo cannot publish: give it the release it would write.
+    write_sample_release(releases, "1.0.0")
+    args = ["demo", "--no-serve", "--cases", "40", "--releases", str(releases)]
+    args += ["--site-out", str(site)]
+    runner = CliRunner()
+
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "seeded 40 synthetic demo cases" in first.output
+    assert _cases(engine) == 40
+    assert (site / "index.html").exists()
+    assert "http://127.0.0.1:5000/data/" in first.output
+
+    second = runner.invoke(main, args)
+    assert second.exit_code == 0, second.output
+    assert "already has 40 cases: not seeding" in second.output
+    assert "release 1.0.0 already exists" in second.output
+    assert _cases(engine) == 40
