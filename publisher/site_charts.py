@@ -9,17 +9,21 @@ never drawn as zero: it gets a hatched outline bar up to the threshold (its uppe
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, cast
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display on a build machine
 
 import matplotlib.pyplot as plt  # after choosing the backend
+from matplotlib.figure import Figure
 
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
-_RC = {
+_RC: dict[str, Any] = {
     "svg.hashsalt": "lantern-site",  # stable ids -> byte-identical SVG between builds
     "svg.fonttype": "none",  # text stays text: smaller files, readable by screen readers
     "font.family": "DejaVu Sans",
@@ -38,7 +42,16 @@ class Cell:
     suppression: str = "none"
 
 
-def _to_svg(fig: plt.Figure) -> str:
+@contextmanager
+def _style() -> Iterator[None]:
+    """The site's chart style, restored afterwards (the build may run inside other code)."""
+    with plt.rc_context():
+        # rcParams is typed with literal keys only; the keys above are valid ones.
+        cast(Any, plt.rcParams).update(_RC)
+        yield
+
+
+def _to_svg(fig: Figure) -> str:
     """Serialise ``fig`` as deterministic SVG text and close it."""
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
@@ -53,7 +66,7 @@ def suppressed_label(suppression: str, threshold: int) -> str:
 
 def bar_chart(cells: list[Cell], *, title: str, xlabel: str, threshold: int) -> str:
     """Horizontal bar chart of ``cells`` as SVG text; suppressed cells hatched and labelled."""
-    with plt.rc_context(_RC):
+    with _style():
         height = 0.8 + 0.35 * max(len(cells), 1)
         fig, ax = plt.subplots(figsize=(6.4, height))
         labels = [c.label for c in cells]
@@ -84,7 +97,7 @@ def line_chart(
     x: list[str], series: dict[str, list[float | None]], *, title: str, ylabel: str
 ) -> str:
     """Line chart (one line per series) as SVG text; a suppressed point is a gap (never a zero)."""
-    with plt.rc_context(_RC):
+    with _style():
         fig, ax = plt.subplots(figsize=(6.4, 3.2))
         styles = ["-", "--", ":"]
         for i, (name, values) in enumerate(series.items()):
