@@ -45,6 +45,7 @@ NAV: list[dict[str, str]] = [
     {"Downloads": "downloads.md"},
     {"Data dictionary": "dictionary.md"},
     {"Methodology and privacy": "methodology.md"},
+    {"Earlier releases": "archive.md"},
     {"About": "about.md"},
 ]
 
@@ -171,7 +172,15 @@ class _Builder:
         self.timings.render += time.perf_counter() - started
 
     def dimension_page(
-        self, name: str, aggregate: str, column: str, *, title: str, noun: str, intro: str
+        self,
+        name: str,
+        aggregate: str,
+        column: str,
+        *,
+        title: str,
+        noun: str,
+        intro: str,
+        facts: list[tuple[str, str]] | None = None,
     ) -> None:
         """A page with one bar chart, its one-sentence summary and its table."""
         threshold = self.latest.threshold
@@ -196,6 +205,7 @@ class _Builder:
             "dimension.md.j2",
             title=title,
             intro=intro,
+            facts=facts or [],
             chart=chart,
             summary=summary,
             column=_humanize(column),
@@ -325,6 +335,42 @@ class _Builder:
             categories=len(categories),
         )
 
+    def resolution_facts(self) -> list[tuple[str, str]]:
+        """Median and 90th percentile of days to close, current period (from the headline)."""
+        values = {
+            r["metric"]: r["value"]
+            for r in self.latest.aggregates.get("headline", [])
+            if r["period"] == "current_12_months"
+        }
+        return [
+            (
+                "Median days to close, last 12 months",
+                _headline("d", values.get("median_days_to_close", "")),
+            ),
+            (
+                "90th percentile of days to close",
+                _headline("d", values.get("p90_days_to_close", "")),
+            ),
+        ]
+
+    def archive(self) -> None:
+        """One small page per earlier release (headline figures and its files), and their index."""
+        (self.docs / "archive").mkdir(exist_ok=True)
+        earlier = list(reversed(self.releases[:-1]))
+        for release in earlier:
+            figures = [
+                (_humanize(r["metric"]), _headline(r["metric"], r["value"]))
+                for r in release.aggregates.get("headline", [])
+                if r["period"] == "current_12_months"
+            ]
+            self.page(
+                f"archive/{release.version}.md",
+                "archive_release.md.j2",
+                old=release,
+                figures=figures,
+            )
+        self.page("archive.md", "archive.md.j2", earlier=earlier)
+
     def downloads(self) -> None:
         """Every release's files (size, sha256), citation, JSON-LD and the Atom feed."""
         entries = []
@@ -412,7 +458,11 @@ class _Builder:
             ),
         ]
         for name, aggregate, column, title, noun, intro in dims:
-            self.dimension_page(name, aggregate, column, title=title, noun=noun, intro=intro)
+            facts = self.resolution_facts() if name == "time-to-resolution.md" else None
+            self.dimension_page(
+                name, aggregate, column, title=title, noun=noun, intro=intro, facts=facts
+            )
+        self.archive()
         self.complainants()
         self.downloads()
         self.dictionary()

@@ -24,12 +24,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.glob("*.html"))
+    return sorted([*site.glob("*.html"), *site.glob("archive/*.html")])
 
 
 def test_every_page_passes_the_nu_html_checker(site: Path) -> None:
     pages = _pages(site)
-    assert len(pages) >= 13
+    assert len(pages) >= 16
     errors = vnu_errors(pages)
     assert not errors, "\n".join(
         f"{e.get('url', '')}:{e.get('lastLine', '')}: {e.get('message', '')}" for e in errors

@@ -25,6 +25,7 @@ PAGES = [
     "downloads.html",
     "dictionary.html",
     "methodology.html",
+    "archive.html",
     "about.html",
 ]
 
@@ -143,3 +144,19 @@ def test_cli_builds_the_site_and_explains_when_there_is_no_release(
     empty.mkdir()
     result = runner.invoke(main, ["site", "build", "--releases", str(empty), "--out", str(out)])
     assert result.exit_code != 0 and "no release" in result.output
+
+
+def test_time_to_resolution_shows_median_and_90th_percentile(site: Path) -> None:
+    html = _text(site, "time-to-resolution.html")
+    assert "<td>Median days to close, last 12 months</td>\n<td>84</td>" in html
+    assert "<td>90th percentile of days to close</td>\n<td>240</td>" in html
+    assert "<td>366+</td>\n<td>fewer than 5</td>" in html
+
+
+def test_each_earlier_release_has_a_small_archive_page_of_its_own(site: Path) -> None:
+    assert (site / "archive" / "1.0.0.html").exists()
+    assert not (site / "archive" / "1.1.0.html").exists()  # the newest is the main site
+    html = (site / "archive" / "1.0.0.html").read_text(encoding="utf-8")
+    assert "Release 1.0.0 published 2025-06-01" in html
+    assert "<td>Complaints received</td>\n<td>120</td>" in html
+    assert 'href="archive/1.0.0.html"' in _text(site, "archive.html")
