@@ -406,6 +406,7 @@ class _Builder:
         self.page(
             "methodology.md",
             "methodology.md.j2",
+            facts=_disclosure_facts(report),
             report=[(k, json.dumps(v, sort_keys=True)) for k, v in sorted(report.items())],
             policy=self.latest.policy,
         )
@@ -500,6 +501,33 @@ class _Builder:
                 )
             )
         self.page("complainants.md", "complainants.md.j2", sections=sections)
+
+
+def _disclosure_facts(report: dict[str, Any]) -> list[str]:
+    """What was removed, generalized and suppressed, in sentences (keys the report has)."""
+    facts = []
+    if "quasi_identifiers" in report:
+        names = ", ".join(str(q) for q in report["quasi_identifiers"])
+        facts.append(f"Columns that could identify someone in combination: {names}.")
+    if "k_required" in report:
+        achieved = report.get("k_achieved", "not reported")
+        facts.append(
+            f"Every combination of them is shared by at least {report['k_required']} records"
+            f" (achieved: {achieved})."
+        )
+    for attribute, level in sorted(report.get("generalization", {}).items()):
+        facts.append(f"{_humanize(str(attribute))} is published at the level: {level}.")
+    if "records_suppressed" in report:
+        facts.append(
+            f"{report['records_suppressed']:,} of {report.get('records', 0):,} records were"
+            " withheld because they could not be made safe otherwise."
+        )
+    if "threshold" in report:
+        facts.append(
+            f"Aggregate counts from 1 to {int(report['threshold']) - 1} are shown as"
+            f' "fewer than {report["threshold"]}".'
+        )
+    return facts
 
 
 def _count_of(cell: Cell | None) -> tuple[float | None, str]:

@@ -160,3 +160,11 @@ def test_each_earlier_release_has_a_small_archive_page_of_its_own(site: Path) ->
     assert "Release 1.0.0 published 2025-06-01" in html
     assert "<td>Complaints received</td>\n<td>120</td>" in html
     assert 'href="archive/1.0.0.html"' in _text(site, "archive.html")
+
+
+def test_methodology_explains_generalization_and_suppression(site: Path) -> None:
+    html = _text(site, "methodology.html")
+    assert "shared by at least 5 records (achieved: 7)" in html
+    assert "Received period is published at the level: quarter." in html
+    assert "2 of 120 records were withheld" in html
+    assert 'Aggregate counts from 1 to 4 are shown as "fewer than 5"' in html
