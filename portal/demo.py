@@ -43,8 +43,15 @@ def _publish(releases: Path, version: str) -> str:
     command = main.commands.get("publish")
     if command is None:
         return "lantern publish is not available yet: no release published"
+    args = ["publish", "--version", version]
+    # The publisher's folder option name is its own; pass the folder under whichever it has.
+    options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    for option in ("--out", "--releases", "--output"):
+        if option in options:
+            args += [option, str(releases)]
+            break
     main.main(
-        ["publish", "--version", version, "--out", str(releases)],
+        args,
         prog_name="lantern",
         standalone_mode=False,
     )
