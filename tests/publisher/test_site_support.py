@@ -169,4 +169,10 @@ def write_sample_release(root: Path, version: str, created: str = "2026-01-15T00
     (folder / "disclosure-report.md").write_text("# Disclosure report\n\nk = 7.\n", "utf-8")
     (folder / "policy.toml").write_text("[release]\nk = 5\nthreshold = 5\n", encoding="utf-8")
     (folder / "CHANGELOG.md").write_text(f"# {version}\n\nFirst sample.\n", encoding="utf-8")
+    sums = [
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(folder).as_posix()}\n"
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    ]
+    (folder / "SHA256SUMS").write_text("".join(sums), encoding="utf-8")
     return folder
