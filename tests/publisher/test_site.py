@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -168,3 +169,20 @@ def test_methodology_explains_generalization_and_suppression(site: Path) -> None
     assert "Received period is published at the level: quarter." in html
     assert "2 of 120 records were withheld" in html
     assert 'Aggregate counts from 1 to 4 are shown as "fewer than 5"' in html
+
+
+@pytest.fixture
+def app_config(site: Path) -> dict[str, Any]:
+    """Serve the site built above from the portal."""
+    return {"SITE_FOLDER": str(site)}
+
+
+def test_portal_serves_the_site_under_data_with_working_relative_links(client: Any) -> None:
+    with client.get("/data/") as home:
+        assert home.status_code == 200 and b"Police complaints: overview" in home.data
+    with client.get("/data/districts.html") as response:
+        page = response.get_data(as_text=True)
+    for link in ("charts/districts.svg", "assets/lantern-site.css", "downloads.html"):
+        assert f'"{link}"' in page
+        with client.get(f"/data/{link}") as linked:  # files are streamed: close them
+            assert linked.status_code == 200, link
