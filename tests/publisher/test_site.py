@@ -186,3 +186,16 @@ def test_portal_serves_the_site_under_data_with_working_relative_links(client: A
         assert f'"{link}"' in page
         with client.get(f"/data/{link}") as linked:  # files are streamed: close them
             assert linked.status_code == 200, link
+
+
+def test_build_is_strict_a_broken_link_fails_it(
+    releases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "about.md").write_text("# About\n\nSee [nowhere](missing.md).\n", encoding="utf-8")
+    monkeypatch.setattr("publisher.site.HAND_WRITTEN", pages)
+    from mkdocs.exceptions import Abort
+
+    with pytest.raises(Abort):
+        build_site(releases, tmp_path / "site")
