@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 ## compile the translation catalogs (.po → .mo; the .mo files are build output, not in git)
 translations: $(VENV)/.installed
-	@for dir in portal/translations portal/backoffice/translations; do \
+	@for dir in portal/translations portal/*/translations; do \
 	  [ -d $$dir ] && $(BIN)/pybabel compile -q -d $$dir || true; done
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
@@ -40,6 +40,7 @@ system-deps:
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \

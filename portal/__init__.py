@@ -5,9 +5,20 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask is imported inside create_app: the publisher imports portal.models
+    from flask import Flask
+
+
+#: One Babel catalog per area (relative to this package), so areas are translated independently;
+#: Flask-Babel merges them. ``make translations`` compiles each.
+TRANSLATION_DIRECTORIES = (
+    "translations",
+    "intake/translations",
+    "status/translations",
+    "backoffice/translations",
+)
 
 
 def create_app(
@@ -20,6 +31,8 @@ def create_app(
     any key afterwards. In production mode missing secrets raise ``ConfigError``; locally they are
     generated once into ``instance/``.
     """
+    from flask import Flask
+
     from portal.config import check_production, ensure_secret_file, load_config, parse_districts
 
     environ = os.environ if environ is None else environ
@@ -40,7 +53,7 @@ def create_app(
     app.config["DISTRICT_CHOICES"] = parse_districts(app.config["DISTRICTS"])
     app.config["MAX_CONTENT_LENGTH"] = app.config["UPLOAD_MAX_TOTAL_BYTES"] + 1024 * 1024
     # One catalog per area so areas can be translated independently; Flask-Babel merges them.
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = "translations;backoffice/translations"
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(TRANSLATION_DIRECTORIES)
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # a resident may take an hour over the form
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
@@ -60,8 +73,9 @@ def create_app(
     init_i18n(app)
     init_db(app)
 
-    from portal import errors, main
+    from portal import auth, backoffice, errors, intake, main, status
 
-    app.register_blueprint(main.bp)
+    for blueprint in (main.bp, intake.bp, status.bp, auth.bp, backoffice.bp):
+        app.register_blueprint(blueprint)
     errors.init_errors(app)
     return app

@@ -1,0 +1,1 @@
+"""Views of staff sign-in (filled in by the staff accounts work)."""

@@ -1,0 +1,1 @@
+"""Views of the staff area (filled in by the back-office work)."""

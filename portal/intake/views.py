@@ -1,0 +1,1 @@
+"""Views of the complaint form (filled in by the intake work)."""

@@ -1,0 +1,1 @@
+"""Views of the status lookup (filled in by the status work)."""
