@@ -55,6 +55,8 @@ def test_hsts_only_over_https(client: FlaskClient) -> None:
 def test_language_follows_the_browser_and_the_switcher(client: FlaskClient) -> None:
     page = client.get("/", headers={"Accept-Language": "es-MX,es;q=0.9"}).get_data(as_text=True)
     assert '<html lang="es">' in page
+    assert "Quejas sobre la conducta policial" in page  # the compiled catalog is in use
+    assert "Complaints about police conduct" not in page
     client.get("/language/en?next=/")
     page = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert '<html lang="en">' in page
