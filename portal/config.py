@@ -47,7 +47,11 @@ class Defaults:
     SLA_UPDATE_EVERY_DAYS = 30
     HOLIDAYS = ""  # comma-separated ISO dates
     APPEAL_WINDOW_DAYS = 30
-    STAFF_SESSION_MINUTES = 30
+    STAFF_SESSION_MINUTES = 30  # idle timeout of a staff session
+    STAFF_SESSION_MAX_HOURS = 12  # absolute lifetime of a staff session
+    STAFF_LOCKOUT_FAILURES = 5  # consecutive failed sign-ins that lock an account
+    STAFF_LOCKOUT_MINUTES = 15
+    STAFF_LOGIN_RATE_LIMIT = "10 per minute"  # per client, on the sign-in POSTs
     TRUST_PROXY = False  # honour X-Forwarded-For / -Proto from one proxy hop
 
 
