@@ -1,0 +1,22 @@
+"""The staff navigation: one line per page, shown only to staff whose role may open it.
+
+Each feature adds its own line (endpoint, label). A link appears when the endpoint exists and
+the signed-in staff member holds every permission the view declared with ``requires`` — so the
+navigation can never offer a page the guard would refuse.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+#: (endpoint, label) in display order.
+NAV_ITEMS: list[tuple[str, object]] = [
+    ("backoffice.home", _l("Home")),
+    ("backoffice.staff_list", _l("Staff accounts")),
+    ("backoffice.audit_log", _l("Audit trail")),
+]
+
+
+def staff_nav_items() -> list[tuple[str, object]]:
+    """Template helper: the navigation lines (filtered in the template with ``can_open``)."""
+    return NAV_ITEMS

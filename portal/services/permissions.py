@@ -1,0 +1,91 @@
+"""What each staff role may do: the permission table, in one place, with no Flask.
+
+Least privilege: a role gets only what its job needs. The admin runs accounts and reads the audit
+trail but never sees a complaint's personal data; the commissioner reads closed cases without the
+complainant's identity and aggregate reports, and decides appeals, nothing else.
+
+Views in the staff area declare what they need with ``portal.backoffice.guard.requires``; the
+meta-test (tests/portal/test_permissions.py) proves every endpoint against every role using
+``ROLE_PERMISSIONS``. To add a permission: add a member here, grant it in ``ROLE_PERMISSIONS``,
+and document it in the README's permission table.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from portal.vocabulary import StaffRole
+
+
+class Permission(StrEnum):
+    """One thing a staff member may be allowed to do."""
+
+    CASE_QUEUE = "case.queue"  # see the case queue
+    CASE_VIEW = "case.view"  # open a case with its personal data
+    CASE_VIEW_ANONYMIZED = "case.view_anonymized"  # closed cases without complainant identity
+    CASE_ENTER = "case.enter"  # staff intake: phone, email, letter, walk-in
+    CASE_SCREEN = "case.screen"  # screening decision (investigate, resolve, refer, decline)
+    CASE_ASSIGN = "case.assign"  # assign an investigator
+    CASE_INVESTIGATE = "case.investigate"  # activities, notes, officers, allegations, recommended
+    CASE_DECIDE = "case.decide"  # final findings, discipline, close
+    CASE_MESSAGE = "case.message"  # message the complainant
+    CASE_LINK = "case.link"  # link duplicate / related complaints
+    REFERRAL_DIRECTORY = "referral.directory"  # maintain the agencies and service providers
+    APPEAL_DECIDE = "appeal.decide"  # decide a complainant's appeal
+    REPORT_VIEW = "report.view"  # internal trend report (management)
+    REPORT_VIEW_AGGREGATE = "report.view_aggregate"  # aggregate / anonymized report only
+    AUDIT_READ = "audit.read"  # read and export the audit trail
+    STAFF_MANAGE = "staff.manage"  # add, disable, enable, reset staff accounts
+
+
+P = Permission
+
+ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
+    StaffRole.INTAKE: frozenset(
+        {
+            P.CASE_QUEUE,
+            P.CASE_VIEW,
+            P.CASE_ENTER,
+            P.CASE_SCREEN,
+            P.CASE_MESSAGE,
+            P.CASE_LINK,
+            P.REFERRAL_DIRECTORY,
+        }
+    ),
+    StaffRole.INVESTIGATOR: frozenset(
+        {P.CASE_QUEUE, P.CASE_VIEW, P.CASE_INVESTIGATE, P.CASE_MESSAGE, P.CASE_LINK}
+    ),
+    StaffRole.SUPERVISOR: frozenset(
+        {
+            P.CASE_QUEUE,
+            P.CASE_VIEW,
+            P.CASE_ENTER,
+            P.CASE_SCREEN,
+            P.CASE_ASSIGN,
+            P.CASE_INVESTIGATE,
+            P.CASE_DECIDE,
+            P.CASE_MESSAGE,
+            P.CASE_LINK,
+            P.REFERRAL_DIRECTORY,
+            P.APPEAL_DECIDE,
+            P.REPORT_VIEW,
+        }
+    ),
+    # Runs the system, not the cases: no personal data of any complaint.
+    StaffRole.ADMIN: frozenset({P.STAFF_MANAGE, P.AUDIT_READ, P.REPORT_VIEW, P.REFERRAL_DIRECTORY}),
+    # Read-only oversight: closed cases without identity, aggregate reports; decides appeals.
+    StaffRole.COMMISSIONER: frozenset(
+        {P.CASE_VIEW_ANONYMIZED, P.APPEAL_DECIDE, P.REPORT_VIEW_AGGREGATE}
+    ),
+}
+
+
+def has_permission(role: StaffRole, permission: Permission) -> bool:
+    """Whether ``role`` is granted ``permission`` (an unknown role has none)."""
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def has_all(role: StaffRole, permissions: frozenset[Permission] | tuple[Permission, ...]) -> bool:
+    """Whether ``role`` is granted every one of ``permissions`` (true for none)."""
+    granted = ROLE_PERMISSIONS.get(role, frozenset())
+    return all(permission in granted for permission in permissions)
