@@ -21,6 +21,7 @@ from portal.models.complaint import (
     Officer,
     StatusEvent,
 )
+from portal.models.lookup import LookupLock
 from portal.models.staff import AuditEntry, RecoveryCode, Staff
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "ComplaintLink",
     "InternalNote",
     "InvolvedOfficer",
+    "LookupLock",
     "Officer",
     "OutboxMessage",
     "RecoveryCode",
