@@ -1,0 +1,512 @@
+"""What a complainant sees and does with their reference and access code.
+
+- ``lookup``: reference + access code → ``PublicView`` (or None), with the per-reference lock.
+- ``view_complaint``: the same view for a complaint the status session already authenticated.
+- ``add_information`` / ``withdraw``: the complainant's two actions on an open complaint.
+
+The lock lives in the database (``LookupLock``), not in the rate limiter's storage: the
+limiter's default storage is per worker process, so with N gunicorn workers and no Redis an
+attacker would get N × 10 guesses; the table is shared by every worker on either database, its
+expiry follows the ``now`` passed in (testable), and only *failures* write to it, so the normal
+lookup pays for it with a join in the query it makes anyway.
+
+A ``PublicView`` carries only what the complainant may see: never internal notes, internal
+reasons, staff identities or anyone else's data (the queries do not even select them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import delete, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from portal.db import begin_write
+from portal.models import Attachment, CaseEvent, Complaint, LookupLock, StatusEvent
+from portal.services import audit
+from portal.services.identifiers import access_code_matches, parse_reference
+from portal.vocabulary import (
+    CLOSED_STATES,
+    PUBLIC_STATUS_OF,
+    CaseState,
+    Finding,
+    PublicStatus,
+    StatusEventKind,
+)
+
+#: Audit actions written here (the actor is always the public: ``actor_id`` None).
+INFORMATION_ADDED = "complaint.information_added"
+EVIDENCE_ADDED = "complaint.evidence_added"
+WITHDRAWN = "complaint.withdrawn"
+LOOKUP_LOCKED = "status.lookup_locked"
+
+DEFAULT_MAX_FAILURES = 10
+DEFAULT_LOCK_MINUTES = 15
+
+
+class ReferenceLocked(Exception):
+    """Lookups of this reference are refused until ``until`` (too many failed attempts)."""
+
+    def __init__(self, until: dt.datetime) -> None:
+        super().__init__("reference locked")
+        self.until = until
+
+
+class ComplaintClosed(Exception):
+    """The complaint is closed (or withdrawn): nothing can be added and it cannot be withdrawn."""
+
+
+class NothingToAdd(ValueError):
+    """``add_information`` was given neither text nor files."""
+
+
+# --- service levels -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServiceLevels:
+    """The office's service levels (business days unless said otherwise) and its holidays."""
+
+    acknowledge_days: int = 2
+    screen_days: int = 10
+    first_contact_days: int = 5
+    investigate_days: int = 90
+    update_every_days: int = 30
+    appeal_window_days: int = 30  # calendar days after closure
+    holidays: frozenset[dt.date] = frozenset()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ServiceLevels:
+        """Read ``SLA_*_DAYS``, ``APPEAL_WINDOW_DAYS`` and ``HOLIDAYS`` (comma-separated ISO dates).
+
+        Raises ``ValueError`` on a holiday that is not an ISO date.
+        """
+        holidays = frozenset(
+            dt.date.fromisoformat(item.strip())
+            for item in str(config.get("HOLIDAYS") or "").split(",")
+            if item.strip()
+        )
+        d = cls()
+        return cls(
+            acknowledge_days=int(config.get("SLA_ACKNOWLEDGE_DAYS", d.acknowledge_days)),
+            screen_days=int(config.get("SLA_SCREEN_DAYS", d.screen_days)),
+            first_contact_days=int(config.get("SLA_FIRST_CONTACT_DAYS", d.first_contact_days)),
+            investigate_days=int(config.get("SLA_INVESTIGATE_DAYS", d.investigate_days)),
+            update_every_days=int(config.get("SLA_UPDATE_EVERY_DAYS", d.update_every_days)),
+            appeal_window_days=int(config.get("APPEAL_WINDOW_DAYS", d.appeal_window_days)),
+            holidays=holidays,
+        )
+
+
+def add_business_days(start: dt.date, days: int, holidays: frozenset[dt.date]) -> dt.date:
+    """The date ``days`` business days after ``start`` (weekends and ``holidays`` skipped)."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += dt.timedelta(days=1)
+        if current.weekday() < 5 and current not in holidays:
+            remaining -= 1
+    return current
+
+
+# --- the public view ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TimelineStep:
+    """One step of the public timeline.
+
+    ``kind`` is ``status`` (reached ``status``), ``withdrawn`` (the complainant withdrew it),
+    ``message`` (a message from the office), ``information_added`` or ``evidence_added``.
+    """
+
+    kind: str
+    status: PublicStatus | None
+    at: dt.datetime
+    message: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NextStep:
+    """What happens next: ``key`` names the plain-language text (a public status value,
+    ``withdrawn`` or ``closed_final``); ``expected_on`` is the date it should happen by (for a
+    closed complaint: the last day to ask for a review); ``is_overdue`` when that date passed."""
+
+    key: str
+    expected_on: dt.date | None
+    is_overdue: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PublicView:
+    """Everything the complainant may see about their complaint, and nothing else.
+
+    ``handle`` is the complaint's internal id for the status session cookie (signed); it is
+    never rendered.
+    """
+
+    handle: int
+    reference: str
+    received_at: dt.datetime
+    status: PublicStatus
+    is_open: bool
+    is_withdrawn: bool
+    timeline: tuple[TimelineStep, ...]
+    next_step: NextStep
+
+
+def _lock_key(reference: str, key: str) -> str:
+    """HMAC of the canonical reference (the lock table never stores what people typed)."""
+    message = ("lookup-lock:" + reference).encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def lookup(
+    session: Session,
+    reference: str,
+    access_code: str,
+    *,
+    key: str,
+    now: dt.datetime,
+    levels: ServiceLevels | None = None,
+    max_failures: int = DEFAULT_MAX_FAILURES,
+    lock_minutes: int = DEFAULT_LOCK_MINUTES,
+) -> PublicView | None:
+    """The public view of the complaint with ``reference`` when ``access_code`` is its code.
+
+    Returns None for an unknown reference and for a wrong code alike; the keyed hash of the code
+    is computed and compared in constant time in both cases (against a dummy hash when the
+    reference is unknown). Each failure counts against the reference (known or not); the
+    ``max_failures``-th failure within ``lock_minutes`` locks it for ``lock_minutes``.
+
+    Raises ``ReferenceFormatError`` when ``reference`` cannot be a reference (check it first
+    with ``parse_reference`` to tell the resident what to fix) and ``ReferenceLocked`` while the
+    reference is locked — even for the right code — and on the failure that locks it. Ends the
+    session's transaction (commits the failure count; a success writes only to clear earlier
+    failures).
+    """
+    canonical = parse_reference(reference)
+    lock_key = _lock_key(canonical, key)
+    # One row always: the complaint (if any) and the lock (if any) in a single round trip.
+    one = select(literal(1).label("one")).subquery()
+    row = session.execute(
+        select(
+            Complaint.id,
+            Complaint.access_code_hash,
+            LookupLock.failures,
+            LookupLock.locked_until,
+        )
+        .select_from(one)
+        .outerjoin(Complaint, Complaint.reference == canonical)
+        .outerjoin(LookupLock, LookupLock.reference_key == lock_key)
+    ).one()
+    matches = access_code_matches(access_code, row.access_code_hash, key)
+    if row.locked_until is not None and row.locked_until > now:
+        session.rollback()
+        raise ReferenceLocked(row.locked_until)
+    if not matches:
+        _record_failure(session, lock_key, now, max_failures, lock_minutes)
+        return None
+    view = _build_view(session, row.id, now, levels or ServiceLevels())
+    if row.failures is not None:
+        session.rollback()
+        begin_write(session)
+        session.execute(delete(LookupLock).where(LookupLock.reference_key == lock_key))
+    session.commit()
+    return view
+
+
+def _record_failure(
+    session: Session, lock_key: str, now: dt.datetime, max_failures: int, lock_minutes: int
+) -> None:
+    """Count one failed lookup of ``lock_key``; lock it at ``max_failures``; commit.
+
+    Raises ``ReferenceLocked`` when this failure locks the reference (or another worker's did).
+    """
+    session.rollback()  # SQLite cannot safely upgrade a read transaction: start a write one
+    begin_write(session)
+    window = dt.timedelta(minutes=lock_minutes)
+    # Create the row if missing without racing another worker's first failure, then lock it.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(LookupLock)
+        .values(reference_key=lock_key, failures=0, window_started_at=now, expires_at=now)
+        .on_conflict_do_nothing(index_elements=["reference_key"])
+    )
+    lock = session.get(LookupLock, lock_key, with_for_update=True, populate_existing=True)
+    assert lock is not None
+    if lock.locked_until is not None and lock.locked_until > now:
+        session.commit()
+        raise ReferenceLocked(lock.locked_until)
+    if lock.locked_until is not None or lock.window_started_at + window <= now:
+        lock.failures, lock.window_started_at, lock.locked_until = 0, now, None
+    lock.failures += 1
+    if lock.failures >= max_failures:
+        lock.locked_until = now + window
+        audit.record(
+            session,
+            actor_id=None,
+            action=LOOKUP_LOCKED,
+            detail=f"failures={lock.failures} minutes={lock_minutes}",
+            now=now,
+        )
+    lock.expires_at = lock.locked_until or lock.window_started_at + window
+    # Forget what no longer matters (indexed), so the table stays as small as the attacks.
+    session.execute(
+        delete(LookupLock).where(LookupLock.expires_at <= now, LookupLock.reference_key != lock_key)
+    )
+    session.commit()
+    if lock.locked_until is not None:
+        raise ReferenceLocked(lock.locked_until)
+
+
+def view_complaint(
+    session: Session, complaint_id: int, *, now: dt.datetime, levels: ServiceLevels | None = None
+) -> PublicView | None:
+    """The public view of complaint ``complaint_id`` (already authenticated by the caller).
+
+    Returns None when it no longer exists. Ends the session's (read) transaction.
+    """
+    exists = session.execute(select(Complaint.id).where(Complaint.id == complaint_id)).first()
+    view = _build_view(session, complaint_id, now, levels or ServiceLevels()) if exists else None
+    session.commit()
+    return view
+
+
+def _build_view(
+    session: Session, complaint_id: int, now: dt.datetime, levels: ServiceLevels
+) -> PublicView:
+    """Read the public columns and events of one complaint into a ``PublicView``."""
+    complaint = session.execute(
+        select(
+            Complaint.reference, Complaint.state, Complaint.received_at, Complaint.closed_at
+        ).where(Complaint.id == complaint_id)
+    ).one()
+    events = session.execute(
+        select(
+            StatusEvent.kind, StatusEvent.public_status, StatusEvent.message, StatusEvent.created_at
+        )
+        .where(StatusEvent.complaint_id == complaint_id)
+        .order_by(StatusEvent.created_at, StatusEvent.id)
+    ).all()
+    state: CaseState = complaint.state
+    withdrawn = state is CaseState.WITHDRAWN
+    steps: list[TimelineStep] = []
+    for event in events:
+        if event.kind is StatusEventKind.STATUS_CHANGE:
+            steps.append(TimelineStep("status", event.public_status, event.created_at, None))
+            if event.message:
+                steps.append(TimelineStep("message", None, event.created_at, event.message))
+        else:
+            steps.append(TimelineStep(event.kind.value, None, event.created_at, event.message))
+    if not any(s.kind == "status" and s.status is PublicStatus.RECEIVED for s in steps):
+        steps.insert(0, TimelineStep("status", PublicStatus.RECEIVED, complaint.received_at, None))
+    if withdrawn:
+        # The last "closed" step is the complainant's own withdrawal: say so.
+        for index in range(len(steps) - 1, -1, -1):
+            if steps[index].kind == "status" and steps[index].status is PublicStatus.CLOSED:
+                steps[index] = dataclasses.replace(steps[index], kind="withdrawn")
+                break
+    status = PUBLIC_STATUS_OF[state]
+    since = next(
+        (s.at for s in reversed(steps) if s.kind in {"status", "withdrawn"} and s.status is status),
+        complaint.received_at,
+    )
+    return PublicView(
+        handle=complaint_id,
+        reference=complaint.reference,
+        received_at=complaint.received_at,
+        status=status,
+        is_open=state not in CLOSED_STATES,
+        is_withdrawn=withdrawn,
+        timeline=tuple(steps),
+        next_step=next_step(
+            status,
+            received_at=complaint.received_at,
+            since=since,
+            closed_at=complaint.closed_at,
+            withdrawn=withdrawn,
+            now=now,
+            levels=levels,
+        ),
+    )
+
+
+def next_step(
+    status: PublicStatus,
+    *,
+    received_at: dt.datetime,
+    since: dt.datetime,
+    closed_at: dt.datetime | None,
+    withdrawn: bool,
+    now: dt.datetime,
+    levels: ServiceLevels,
+) -> NextStep:
+    """What happens next for a complaint in public ``status`` since ``since``, and by when.
+
+    Expected dates count business days from the service levels: a decision on how to handle it
+    ``screen_days`` after receipt; first contact for early resolution; the end of an
+    investigation; an update every ``update_every_days`` otherwise. A closed complaint shows the
+    last day to ask for a review (``appeal_window_days`` calendar days after closure).
+    """
+    holidays = levels.holidays
+
+    def after(start: dt.datetime, days: int) -> dt.date:
+        return add_business_days(start.date(), days, holidays)
+
+    expected: dt.date | None
+    key = status.value
+    if status in {PublicStatus.RECEIVED, PublicStatus.UNDER_REVIEW}:
+        expected = after(received_at, levels.screen_days)
+    elif status is PublicStatus.EARLY_RESOLUTION:
+        expected = after(since, levels.first_contact_days)
+    elif status is PublicStatus.UNDER_INVESTIGATION:
+        expected = after(since, levels.investigate_days)
+    elif status in {
+        PublicStatus.REFERRED,
+        PublicStatus.FINDINGS_REVIEW,
+        PublicStatus.APPEAL_REQUESTED,
+    }:
+        expected = after(since, levels.update_every_days)
+    elif status is PublicStatus.CLOSED:
+        if withdrawn:
+            return NextStep("withdrawn", None)
+        last_day = (closed_at or since).date() + dt.timedelta(days=levels.appeal_window_days)
+        if now.date() > last_day:
+            return NextStep("closed_final", None)
+        return NextStep(key, last_day)
+    else:  # APPEAL_DECIDED: the end
+        return NextStep(key, None)
+    return NextStep(key, expected, is_overdue=expected < now.date())
+
+
+# --- the complainant's actions --------------------------------------------------------------
+
+
+def _open_complaint_for_update(session: Session, complaint_id: int) -> Complaint:
+    """Start a write transaction and lock the complaint; raise ``ComplaintClosed`` if closed."""
+    session.rollback()
+    begin_write(session)
+    complaint = session.get(Complaint, complaint_id, with_for_update=True, populate_existing=True)
+    if complaint is None or complaint.state in CLOSED_STATES:
+        session.rollback()
+        raise ComplaintClosed()
+    return complaint
+
+
+def add_information(
+    session: Session,
+    complaint_id: int,
+    *,
+    text: str,
+    attachments: Sequence[Attachment] = (),
+    now: dt.datetime,
+) -> None:
+    """Add the complainant's ``text`` and/or ``attachments`` to an open complaint; commit.
+
+    ``attachments`` are rows already validated and stored by the evidence service (not yet
+    added to a session). Each part adds a public ``StatusEvent`` (the text; the file names) and
+    an audit entry without personal data. Raises ``NothingToAdd`` when both are empty and
+    ``ComplaintClosed`` when the complaint is closed, withdrawn or gone (nothing is written).
+    """
+    text = text.strip()
+    if not text and not attachments:
+        raise NothingToAdd("nothing to add")
+    complaint = _open_complaint_for_update(session, complaint_id)
+    if text:
+        session.add(
+            StatusEvent(
+                complaint_id=complaint_id,
+                kind=StatusEventKind.INFORMATION_ADDED,
+                message=text,
+                created_at=now,
+            )
+        )
+        audit.record(
+            session,
+            actor_id=None,
+            action=INFORMATION_ADDED,
+            object_type="complaint",
+            object_id=complaint_id,
+            detail=f"characters={len(text)}",
+            now=now,
+        )
+    if attachments:
+        for attachment in attachments:
+            attachment.complaint_id = complaint_id
+            attachment.uploaded_by_id = None
+            session.add(attachment)
+        session.add(
+            StatusEvent(
+                complaint_id=complaint_id,
+                kind=StatusEventKind.EVIDENCE_ADDED,
+                message=", ".join(a.original_name for a in attachments),
+                created_at=now,
+            )
+        )
+        audit.record(
+            session,
+            actor_id=None,
+            action=EVIDENCE_ADDED,
+            object_type="complaint",
+            object_id=complaint_id,
+            detail=f"files={len(attachments)}",
+            now=now,
+        )
+    complaint.updated_at = now
+    session.commit()
+
+
+def withdraw(session: Session, complaint_id: int, *, reason: str = "", now: dt.datetime) -> None:
+    """Withdraw an open complaint at the complainant's request; commit.
+
+    The case closes as ``withdrawn`` (allegations without a finding get ``withdrawn``), with a
+    workflow event carrying the complainant's optional ``reason`` (internal), a public
+    ``closed`` step and an audit entry. Raises ``ComplaintClosed`` when it is already closed,
+    withdrawn or gone (nothing is written).
+    """
+    complaint = _open_complaint_for_update(session, complaint_id)
+    before = complaint.state
+    complaint.state = CaseState.WITHDRAWN
+    complaint.closed_at = now
+    complaint.updated_at = now
+    for allegation in complaint.allegations:
+        if allegation.finding is None:
+            allegation.finding = Finding.WITHDRAWN
+            allegation.decided_at = now
+    session.add(
+        CaseEvent(
+            complaint_id=complaint_id,
+            from_state=before,
+            to_state=CaseState.WITHDRAWN,
+            at=now,
+            actor_id=None,
+            reason=reason.strip() or None,
+        )
+    )
+    session.add(
+        StatusEvent(
+            complaint_id=complaint_id,
+            kind=StatusEventKind.STATUS_CHANGE,
+            public_status=PublicStatus.CLOSED,
+            created_at=now,
+        )
+    )
+    audit.record(
+        session,
+        actor_id=None,
+        action=WITHDRAWN,
+        object_type="complaint",
+        object_id=complaint_id,
+        before={"state": before},
+        after={"state": CaseState.WITHDRAWN},
+        detail="by the complainant",
+        now=now,
+    )
+    session.commit()
