@@ -28,8 +28,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from portal.db import begin_write
-from portal.models import Attachment, CaseEvent, Complaint, LookupLock, StatusEvent
-from portal.services import audit
+from portal.models import CaseEvent, Complaint, LookupLock, StatusEvent
+from portal.services import audit, evidence
+from portal.services.evidence import StoredFile
 from portal.services.identifiers import access_code_matches, parse_reference
 from portal.vocabulary import (
     CLOSED_STATES,
@@ -405,18 +406,20 @@ def add_information(
     complaint_id: int,
     *,
     text: str,
-    attachments: Sequence[Attachment] = (),
+    files: Sequence[StoredFile] = (),
     now: dt.datetime,
 ) -> None:
-    """Add the complainant's ``text`` and/or ``attachments`` to an open complaint; commit.
+    """Add the complainant's ``text`` and/or evidence ``files`` to an open complaint; commit.
 
-    ``attachments`` are rows already validated and stored by the evidence service (not yet
-    added to a session). Each part adds a public ``StatusEvent`` (the text; the file names) and
-    an audit entry without personal data. Raises ``NothingToAdd`` when both are empty and
-    ``ComplaintClosed`` when the complaint is closed, withdrawn or gone (nothing is written).
+    ``files`` were validated and stored by ``evidence.store_upload``; they become attachments
+    uploaded by the complainant (the caller removes them from disk if this raises:
+    ``evidence.removed_on_failure``). Each part adds a public ``StatusEvent`` (the text; the
+    file names) and an audit entry without personal data. Raises ``NothingToAdd`` when both are
+    empty and ``ComplaintClosed`` when the complaint is closed, withdrawn or gone (then nothing
+    is written).
     """
     text = text.strip()
-    if not text and not attachments:
+    if not text and not files:
         raise NothingToAdd("nothing to add")
     complaint = _open_complaint_for_update(session, complaint_id)
     if text:
@@ -437,11 +440,8 @@ def add_information(
             detail=f"characters={len(text)}",
             now=now,
         )
-    if attachments:
-        for attachment in attachments:
-            attachment.complaint_id = complaint_id
-            attachment.uploaded_by_id = None
-            session.add(attachment)
+    if files:
+        attachments = evidence.attach(session, complaint, files, now=now, uploaded_by=None)
         session.add(
             StatusEvent(
                 complaint_id=complaint_id,

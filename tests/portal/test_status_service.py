@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import AuditEntry, CaseEvent, Complaint, InternalNote, Staff, StatusEvent
 from portal.services import status as status_service
+from portal.services.evidence import store_upload
 from portal.services.identifiers import ReferenceFormatError
 from portal.services.status import (
     ComplaintClosed,
@@ -309,3 +312,24 @@ def test_a_closed_complaint_cannot_be_withdrawn_or_added_to(db: Session) -> None
     db.refresh(complaint)
     assert complaint is not None and complaint.state is CaseState.CLOSED
     assert db.scalars(select(AuditEntry)).all() == []
+
+
+def test_adding_evidence_attaches_the_files_as_the_complainants(
+    db: Session, tmp_path: Path
+) -> None:
+    filed = make_complaint(db)
+    stored = store_upload(
+        io.BytesIO(b"Plate number seen: 4XYZ123\n"), "notes.txt", tmp_path, max_file_bytes=1000
+    )
+    add_information(db, filed.id, text="", files=[stored], now=NOW)
+    complaint = db.get(Complaint, filed.id)
+    assert complaint is not None
+    db.refresh(complaint)
+    [attachment] = complaint.attachments
+    assert attachment.original_name == "notes.txt" and attachment.uploaded_by_id is None
+    assert attachment.sha256 == stored.sha256
+    view = view_complaint(db, filed.id, now=NOW)
+    assert view is not None
+    assert (view.timeline[-1].kind, view.timeline[-1].message) == ("evidence_added", "notes.txt")
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "complaint.evidence_added"))
+    assert entry.one().detail == "files=1"
