@@ -15,6 +15,7 @@ time) is kept under another key; it never grants access to /staff.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, session
@@ -31,6 +32,15 @@ PENDING_MINUTES = 10
 
 def _ts(moment: dt.datetime) -> float:
     return moment.timestamp()
+
+
+def _load(staff_id: int) -> Staff | None:
+    """The account, read in a transaction of its own that is ended at once, so the view can
+    still open its own (write) transaction with ``portal.db.begin_write``."""
+    db = db_session()
+    staff = db.get(Staff, staff_id)
+    db.commit()  # ends the read; objects stay loaded (expire_on_commit=False)
+    return staff
 
 
 def start(staff: Staff, now: dt.datetime) -> None:
@@ -73,7 +83,7 @@ def current_staff(now: dt.datetime | None = None, touch: bool = True) -> Staff |
     if now - seen > idle or now - started > lifetime or now < started:
         session.clear()
         return None
-    staff = db_session().get(Staff, staff_id)
+    staff = _load(staff_id)
     if staff is None or not staff.is_active or staff.session_version != version:
         session.clear()
         return None
@@ -86,7 +96,27 @@ def current_staff(now: dt.datetime | None = None, touch: bool = True) -> Staff |
     return staff
 
 
-def set_pending(staff: Staff, now: dt.datetime, *, enrol: bool = False) -> None:
+@dataclass(frozen=True)
+class Pending:
+    """A sign-in between the password and the second factor (or two-factor enrolment)."""
+
+    staff: Staff
+    enrol: bool
+    next_url: str | None
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a staff-area path on this site (no open redirect), else None."""
+    if not target or not target.startswith("/staff/") or target.startswith("/staff/auth/"):
+        return None
+    if "\\" in target or "//" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    return target
+
+
+def set_pending(
+    staff: Staff, now: dt.datetime, *, enrol: bool = False, next_url: str | None = None
+) -> None:
     """Remember that ``staff`` gave the right password; the second factor (or enrolment) is next."""
     session.clear()
     session[_PENDING] = {
@@ -94,14 +124,15 @@ def set_pending(staff: Staff, now: dt.datetime, *, enrol: bool = False) -> None:
         "v": staff.session_version,
         "at": _ts(now),
         "enrol": enrol,
+        "next": safe_next(next_url),
     }
 
 
-def pending_staff(now: dt.datetime | None = None) -> tuple[Staff, bool] | None:
-    """The staff member between password and second factor, and whether they must enrol first.
+def pending(now: dt.datetime | None = None) -> Pending | None:
+    """The sign-in waiting for its second factor (or enrolment), or None.
 
-    None when there is no pending sign-in, it is older than ``PENDING_MINUTES``, or the account
-    changed (disabled, reset) since.
+    None when there is none, it is older than ``PENDING_MINUTES``, or the account changed
+    (disabled, reset) since the password was checked.
     """
     data: Any = session.get(_PENDING)
     if not isinstance(data, dict):
@@ -116,11 +147,11 @@ def pending_staff(now: dt.datetime | None = None) -> tuple[Staff, bool] | None:
     if now - at > dt.timedelta(minutes=PENDING_MINUTES) or now < at:
         session.pop(_PENDING, None)
         return None
-    staff = db_session().get(Staff, staff_id)
+    staff = _load(staff_id)
     if staff is None or not staff.is_active or staff.session_version != version:
         session.pop(_PENDING, None)
         return None
-    return staff, bool(data.get("enrol"))
+    return Pending(staff, bool(data.get("enrol")), safe_next(data.get("next")))
 
 
 def clear_pending() -> None:
