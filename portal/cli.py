@@ -112,3 +112,7 @@ main.add_command(_site_group)
 from portal.demo import demo as _demo  # noqa: E402
 
 main.add_command(_demo)
+
+from portal.staff_cli import register as _register_staff  # noqa: E402
+
+_register_staff(main)
