@@ -28,7 +28,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import IO, Literal
 
 import puremagic
 from sqlalchemy import func, select
@@ -232,7 +232,7 @@ def detect_content_type(head: bytes, path: Path, is_text: bool) -> str | None:
 
 
 def store_upload(
-    stream: BinaryIO,
+    stream: IO[bytes],
     filename: str | None,
     folder: Path,
     *,
