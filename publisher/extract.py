@@ -514,3 +514,22 @@ def _complainants(
         .select(COMPLAINANT_COLUMNS)
         .sort(COMPLAINANT_COLUMNS)
     )
+
+
+def extract_caseload(engine: Engine, batch_rows: int = BATCH_ROWS) -> pl.DataFrame:
+    """Every complaint's received and closed month (open ones too), for the caseload aggregates.
+
+    Returns ``received_at`` and ``closed_at`` as the month's first day (Date; null while open):
+    no ids and nothing finer than a month leave the database.
+    """
+    schema = {"received_at": pl.Utf8, "closed_at": pl.Utf8}
+    with engine.connect() as conn:
+        dialect = conn.dialect.name
+        query = select(
+            _month(Complaint.received_at, dialect), _month(Complaint.closed_at, dialect)
+        ).order_by(Complaint.id)
+        frame = _frame(conn, query, schema, None, batch_rows)
+    return frame.select(
+        _month_date("received_at").alias("received_at"),
+        _month_date("closed_at").alias("closed_at"),
+    )

@@ -1,0 +1,333 @@
+"""``lantern publish``: extract → anonymize → aggregate → write → validate → rename into place.
+
+The release is written into a temporary folder next to the target (same file system), validated
+with Frictionless, and only then renamed to ``<out>/<version>`` in one atomic step. Any failure
+removes the temporary folder, so a release either exists whole or not at all. An existing
+version is never touched. Same database + policy + version + pseudonym key → byte-identical files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import resource
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine
+from tqdm import tqdm
+
+from publisher.aggregate import AggregateInputs, build_aggregates
+from publisher.anonymize import anonymize_complainants, apply_to_complaints, headline_finding
+from publisher.changelog import changelog, previous_release
+from publisher.disclosure import build_report, report_json, report_markdown
+from publisher.extract import (
+    ALLEGATION_COLUMNS,
+    COMPLAINANT_COLUMNS,
+    Extraction,
+    extract,
+    extract_caseload,
+)
+from publisher.package import (
+    RECORD_TABLES,
+    PackageError,
+    PackageInfo,
+    check_columns,
+    datapackage,
+    schema_for,
+    version_key,
+    write_csv,
+    write_json,
+    write_sha256sums,
+)
+from publisher.policy import UNKNOWN, WITHHELD, Policy
+from publisher.validate import validate_release
+
+#: Published columns of complaints.csv (periods after generalization).
+COMPLAINTS_PUBLISHED = (
+    "complaint_id",
+    "received_period",
+    "closed_period",
+    "days_to_close",
+    "channel",
+    "district",
+    "screening_outcome",
+    "public_status",
+)
+STAGES = ("extract", "anonymize", "aggregate", "write", "validate")
+
+
+class PublishError(Exception):
+    """Publishing failed; nothing was published. ``exit_code``: 2 for a refused request (bad or
+    existing version), 1 for a failure while publishing (invalid release...)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class Stage:
+    """Wall time and memory high-water marks (MiB) at the end of one stage."""
+
+    name: str
+    seconds: float
+    peak_rss_mib: float
+    peak_children_rss_mib: float
+
+
+@dataclass
+class PublishResult:
+    """What ``publish`` wrote and how long each stage took."""
+
+    folder: Path
+    version: str
+    closed_cases: int
+    complaints: int
+    allegations: int
+    officers: int
+    complainants: int
+    exclusions: dict[str, int]
+    k_achieved: int
+    validated_rows: dict[str, int]
+    stages: list[Stage] = field(default_factory=list)
+
+
+def _rss_mib(who: int) -> float:
+    """The resource high-water mark (RSS) of ``who`` in MiB (Linux reports KiB)."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+@contextlib.contextmanager
+def _stage(
+    stages: list[Stage], name: str, on_stage: Callable[[Stage], None] | None
+) -> Iterator[None]:
+    """Time a stage and record the memory high-water marks when it ends."""
+    started = time.perf_counter()
+    yield
+    stage = Stage(
+        name,
+        time.perf_counter() - started,
+        _rss_mib(resource.RUSAGE_SELF),
+        _rss_mib(resource.RUSAGE_CHILDREN),
+    )
+    stages.append(stage)
+    if on_stage is not None:
+        on_stage(stage)
+
+
+def policy_values(policy: Policy, attribute: str) -> set[str]:
+    """Every value a generalized ``attribute`` can take under ``policy`` (groups, ``other``,
+    ``unknown``, ``withheld``) besides its stored values."""
+    values = {UNKNOWN, WITHHELD}
+    if attribute in policy.hierarchies:
+        for level in policy.hierarchy(attribute).levels:
+            values |= set(level.groups.values())
+            if level.other is not None:
+                values.add(level.other)
+    return values
+
+
+def _as_of(data: Extraction, cases: pl.DataFrame) -> dt.date:
+    """The last month of the release's data (from the data, never the clock)."""
+    months = [
+        m
+        for m in (cases["received_at"].max(), cases["closed_at"].max(), data.as_of)
+        if isinstance(m, dt.date)
+    ]
+    if not months:
+        raise PublishError("there are no cases to publish", exit_code=1)
+    return max(months)
+
+
+def publish(
+    engine: Engine,
+    version: str,
+    out: Path,
+    *,
+    policy: Policy,
+    key: bytes,
+    publisher_name: str = "Police oversight office",
+    progress: bool = False,
+    workers: int = 2,
+    on_stage: Callable[[Stage], None] | None = None,
+) -> PublishResult:
+    """Publish release ``version`` of ``engine``'s closed cases into ``out/version``.
+
+    Raises ``PublishError`` (exit code 2) for a version that is not ``MAJOR.MINOR.PATCH`` or
+    already exists (nothing is touched), and (exit code 1) when the written release does not
+    validate; in every failure the temporary folder is removed and nothing is published.
+    """
+    try:
+        version_key(version)
+    except PackageError as error:
+        raise PublishError(str(error), exit_code=2) from None
+    target = out / version
+    if target.exists():
+        raise PublishError(
+            f"release {version} already exists in {out}: releases are immutable, "
+            "publish a new version instead",
+            exit_code=2,
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=out))
+    try:
+        result = _publish_into(
+            temp, engine, version, out, policy, key, publisher_name, progress, workers, on_stage
+        )
+        if target.exists():
+            raise PublishError(f"release {version} appeared in {out} meanwhile", exit_code=2)
+        os.chmod(temp, 0o755)  # noqa: S103 - a release is public; mkdtemp made it private
+        os.rename(temp, target)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    result.folder = target
+    return result
+
+
+def _publish_into(
+    folder: Path,
+    engine: Engine,
+    version: str,
+    out: Path,
+    policy: Policy,
+    key: bytes,
+    publisher_name: str,
+    progress: bool,
+    workers: int,
+    on_stage: Callable[[Stage], None] | None,
+) -> PublishResult:
+    """Run every stage, writing the release into ``folder`` (the temporary one)."""
+    stages: list[Stage] = []
+
+    with _stage(stages, "extract", on_stage):
+        bar = tqdm(desc="extract", unit=" rows", disable=not progress, leave=False)
+        data = extract(engine, key, officer_names=policy.publish_officer_names, progress=bar.update)
+        cases = extract_caseload(engine)
+        bar.close()
+        as_of = _as_of(data, cases)
+
+    with _stage(stages, "anonymize", on_stage):
+        complaints = data.complaints.rename(
+            {"received_month": "received_at", "closed_month": "closed_at"}
+        )
+        frame = data.complainants.join(
+            complaints.select("complaint_id", "received_at", "district"),
+            on="complaint_id",
+            how="left",
+        ).join(headline_finding(data.allegations), on="complaint_id", how="left")
+        anonymized = anonymize_complainants(frame, policy)
+        complaints = apply_to_complaints(complaints, anonymized, policy)
+        complainants = anonymized.complainants.select(COMPLAINANT_COLUMNS).sort(COMPLAINANT_COLUMNS)
+
+    with _stage(stages, "aggregate", on_stage):
+        aggregates = build_aggregates(
+            AggregateInputs(
+                complaints=complaints,
+                allegations=data.allegations,
+                complainants=complainants,
+                caseload=cases,
+                as_of=as_of,
+            ),
+            policy,
+        )
+
+    with _stage(stages, "write", on_stage):
+        records = {
+            "complaints": complaints.select(COMPLAINTS_PUBLISHED).sort("complaint_id"),
+            "allegations": data.allegations.select(ALLEGATION_COLUMNS),
+            "officers": data.officers,
+            "complainants": complainants,
+        }
+        schemas: dict[str, dict[str, Any]] = {}
+        extra = {a: policy_values(policy, a) for a in ("age_band", "gender", "race")}
+        for name in RECORD_TABLES:
+            schemas[name] = schema_for(
+                name,
+                extra_values=extra if name == "complainants" else None,
+                drop_fields=() if policy.publish_officer_names else ("officer_name",),
+            )
+        for filename in aggregates.tables:
+            schemas[filename.removesuffix(".csv")] = schema_for(filename.removesuffix(".csv"))
+        tables = records | {f.removesuffix(".csv"): t for f, t in aggregates.tables.items()}
+        for name, table in tables.items():
+            check_columns(name, table, schemas[name])
+            write_csv(table, folder / "data" / f"{name}.csv")
+        info = PackageInfo(
+            version=version,
+            created=f"{as_of:%Y-%m-%d}T00:00:00Z",
+            licence=policy.licence,
+            licence_url=policy.licence_url,
+            attribution=policy.attribution,
+            publisher=publisher_name,
+        )
+        write_json(folder / "datapackage.json", datapackage(folder, info, schemas))
+        (folder / "policy.toml").write_text(policy.to_toml(), encoding="utf-8")
+        report = build_report(anonymized.report, aggregates.suppressed, policy)
+        report["extraction"] = {
+            "closed_cases": data.closed_cases,
+            "complaints_published": records["complaints"].height,
+            "exclusions": dict(sorted(data.exclusions.items())),
+            "notes": dict(sorted(data.notes.items())),
+            "data_through": f"{as_of:%Y-%m}",
+        }
+        (folder / "disclosure-report.json").write_text(report_json(report), encoding="utf-8")
+        (folder / "disclosure-report.md").write_text(
+            report_markdown(report, version) + _extraction_markdown(report["extraction"]),
+            encoding="utf-8",
+        )
+        previous = previous_release(out, version)
+        (folder / "CHANGELOG.md").write_text(
+            changelog(version, records, schemas, previous), encoding="utf-8"
+        )
+        write_sha256sums(folder)
+
+    with _stage(stages, "validate", on_stage):
+        bar = tqdm(total=len(tables), desc="validate", unit=" tables", disable=not progress)
+        validation = validate_release(
+            folder, list(tables), workers=workers, on_done=lambda _: bar.update()
+        )
+        bar.close()
+        if not validation.valid:
+            raise PublishError(
+                f"release {version} is not valid; nothing was published.\n" + validation.report()
+            )
+
+    return PublishResult(
+        folder=folder,
+        version=version,
+        closed_cases=data.closed_cases,
+        complaints=records["complaints"].height,
+        allegations=records["allegations"].height,
+        officers=records["officers"].height,
+        complainants=records["complainants"].height,
+        exclusions=data.exclusions,
+        k_achieved=int(report["k_achieved"]),
+        validated_rows=validation.rows,
+        stages=stages,
+    )
+
+
+def _extraction_markdown(extraction: dict[str, Any]) -> str:
+    """The disclosure report's section on which closed cases are published."""
+    lines = [
+        "",
+        "## Which cases are published",
+        "",
+        f"- closed cases in the database: {extraction['closed_cases']:,}",
+        f"- published: {extraction['complaints_published']:,}",
+    ]
+    for reason, count in extraction["exclusions"].items():
+        lines.append(f"- not published, {reason}: {count:,}")
+    for reason, count in extraction["notes"].items():
+        lines.append(f"- published, {reason}: {count:,}")
+    lines.append(f"- data through: {extraction['data_through']}")
+    return "\n".join(lines) + "\n"
