@@ -1,4 +1,4 @@
-"""The publisher's ``lantern`` commands: ``seed``, ``import`` (and ``publish``).
+"""The publisher's ``lantern`` commands: ``seed``, ``import`` and ``publish``.
 
 ``register(main)`` adds every command of the ``publisher`` group to the ``lantern`` group. Nothing
 here imports Flask: the database URL comes from the same ``LANTERN_*`` settings as the portal's.
@@ -110,6 +110,86 @@ def import_(mapping_path: Path, data_dir: Path | None, dry_run: bool) -> None:
     finally:
         engine.dispose()
     click.echo(summary.report())
+
+
+@publisher.command()
+@click.option("--version", "version", required=True, help="Semantic version, e.g. 1.2.0.")
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Anonymization policy TOML (default: the shipped policy.default.toml).",
+)
+@click.option(
+    "--out",
+    default="data_releases",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder that holds the releases; the release goes to OUT/VERSION.",
+)
+@click.option(
+    "--publisher-name",
+    default="Police oversight office",
+    show_default=True,
+    help="Who publishes the data (datapackage.json contributors and sources).",
+)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def publish(
+    version: str,
+    policy_path: Path | None,
+    out: Path,
+    publisher_name: str,
+    workers: int,
+    progress: bool,
+) -> None:
+    """Publish an anonymized, validated release of the closed cases into OUT/VERSION.
+
+    The release is written to a temporary folder, validated with Frictionless and renamed into
+    place only if valid. An existing version is never overwritten (exit 2). The pseudonym key
+    comes from LANTERN_PSEUDONYM_KEY or instance/pseudonym_key (created once if missing).
+    """
+    from portal.db import make_engine
+    from publisher.keys import PseudonymKeyError, load_key
+    from publisher.policy import PolicyError, load_policy
+    from publisher.publish import PublishError
+    from publisher.publish import publish as run_publish
+
+    try:
+        policy = load_policy(policy_path)
+        key = load_key()
+    except (PolicyError, PseudonymKeyError) as error:
+        click.echo(f"lantern publish: {error}", err=True)
+        sys.exit(2)
+    engine = make_engine(_database_url())
+    try:
+        result = run_publish(
+            engine,
+            version,
+            out,
+            policy=policy,
+            key=key,
+            publisher_name=publisher_name,
+            progress=progress,
+            workers=workers,
+        )
+    except PublishError as error:
+        click.echo(f"lantern publish: {error}", err=True)
+        sys.exit(error.exit_code)
+    finally:
+        engine.dispose()
+    excluded = sum(result.exclusions.values())
+    click.echo(
+        f"published release {result.version} in {result.folder}: {result.complaints:,} "
+        f"complaints ({excluded:,} closed cases excluded), {result.allegations:,} allegations, "
+        f"{result.officers:,} officers, {result.complainants:,} complainants; k = "
+        f"{result.k_achieved}; validated with Frictionless"
+    )
+    for stage in result.stages:
+        click.echo(
+            f"  {stage.name:<9} {stage.seconds:7.1f} s  peak RSS {stage.peak_rss_mib:,.0f} MiB"
+        )
 
 
 def register(main: click.Group) -> None:
