@@ -177,7 +177,7 @@ def staff_reset(staff_id: int) -> BaseResponse | tuple[str, int]:
 # --- audit trail -------------------------------------------------------------------------------
 
 
-def _audit_query(form: AuditFilterForm) -> Select[tuple[AuditEntry]]:
+def _audit_query(form: AuditFilterForm) -> Select[AuditEntry]:
     query = select(AuditEntry)
     if form.action.data:
         query = query.where(AuditEntry.action == form.action.data.strip())
