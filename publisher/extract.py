@@ -125,12 +125,12 @@ def _days_between(start: Any, end: Any, dialect: str) -> ColumnElement[Any]:
 
 
 def _years_since(column: Any, reference: dt.date, dialect: str) -> ColumnElement[Any]:
-    """Whole years from a date column to ``reference`` (365.25-day years)."""
+    """Whole years from a date column to ``reference`` (365.25-day years; -1 if after it)."""
     if dialect == "postgresql":
-        days: ColumnElement[Any] = literal(reference) - column
-    else:
-        days = func.julianday(literal(reference.isoformat())) - func.julianday(column)
-    return cast(func.floor(days / 365.25), Integer)
+        return cast(func.floor((literal(reference) - column) / 365.25), Integer)
+    # SQLite: CAST truncates toward zero, which is the floor for the non-negative case.
+    days = func.julianday(literal(reference.isoformat())) - func.julianday(column)
+    return case((days < 0, -1), else_=cast(days / 365.25, Integer))
 
 
 def _age_band_sql() -> ColumnElement[Any]:
@@ -461,7 +461,9 @@ def _officers(
     ]
     frame = frame.with_columns(
         pl.Series("officer_id", _pseudonyms(identities, "O", key), dtype=pl.Utf8),
-        pl.col("_rank").map_elements(rank_group, return_dtype=pl.Utf8).alias("rank_group"),
+        pl.col("_rank")
+        .map_elements(rank_group, return_dtype=pl.Utf8, skip_nulls=False)
+        .alias("rank_group"),
         pl.col("_gender")
         .map_elements(_vocabulary_value(_GENDERS), return_dtype=pl.Utf8, skip_nulls=False)
         .alias("gender"),

@@ -147,6 +147,15 @@ def _as_of(data: Extraction, cases: pl.DataFrame) -> dt.date:
     return max(months)
 
 
+def _next_month(month: dt.date) -> dt.date:
+    """First day of the month after ``month``.
+
+    ``created`` is the data's cut-off (the instant after the last month of data): from the
+    data, so the release is reproducible, and never a day on which a case was received.
+    """
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
 def publish(
     engine: Engine,
     version: str,
@@ -263,7 +272,7 @@ def _publish_into(
             write_csv(table, folder / "data" / f"{name}.csv")
         info = PackageInfo(
             version=version,
-            created=f"{as_of:%Y-%m-%d}T00:00:00Z",
+            created=f"{_next_month(as_of):%Y-%m-%d}T00:00:00Z",
             licence=policy.licence,
             licence_url=policy.licence_url,
             attribution=policy.attribution,

@@ -71,8 +71,8 @@ def test_release_layout_checksums_and_package_metadata(seeded: Engine, tmp_path:
     package = json.loads((folder / "datapackage.json").read_text())
     assert package["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
     assert package["version"] == "1.0.0"
-    # created comes from the data (its last month: seeded up to 2025-12), not the clock.
-    assert package["created"] == "2025-12-01T00:00:00Z"
+    # created comes from the data (cut-off after its last month, 2025-12), not the clock.
+    assert package["created"] == "2026-01-01T00:00:00Z"
     for key in ("name", "title", "description", "licenses", "sources", "contributors", "keywords"):
         assert package[key], key
     for res in package["resources"]:
