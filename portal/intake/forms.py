@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -43,44 +43,52 @@ PHONE = re.compile(r"[0-9+()\-.\s/x]{5,40}", re.IGNORECASE)
 #: Conduct categories in plain language, each with a one-line explanation.
 CATEGORY_LABELS: dict[str, tuple[Any, Any]] = {
     AllegationCategory.FORCE.value: (
-        _l("Force"),
-        _l("The officer hit, pushed, restrained or used a weapon on someone without need."),
+        lazy_gettext("Force"),
+        lazy_gettext(
+            "The officer hit, pushed, restrained or used a weapon on someone without need."
+        ),
     ),
     AllegationCategory.ABUSE_OF_AUTHORITY.value: (
-        _l("Misuse of police powers"),
-        _l("For example a stop, arrest, threat or order that was not justified."),
+        lazy_gettext("Misuse of police powers"),
+        lazy_gettext("For example a stop, arrest, threat or order that was not justified."),
     ),
     AllegationCategory.DISCOURTESY.value: (
-        _l("Rudeness"),
-        _l("The officer was rude, shouted, or made rude gestures."),
+        lazy_gettext("Rudeness"),
+        lazy_gettext("The officer was rude, shouted, or made rude gestures."),
     ),
     AllegationCategory.OFFENSIVE_LANGUAGE.value: (
-        _l("Offensive language"),
-        _l("Insults or slurs about someone's race, religion, gender, sexuality or disability."),
+        lazy_gettext("Offensive language"),
+        lazy_gettext(
+            "Insults or slurs about someone's race, religion, gender, sexuality or disability."
+        ),
     ),
     AllegationCategory.BIAS.value: (
-        _l("Unfair treatment"),
-        _l("Treated differently because of who someone is, for example race or religion."),
+        lazy_gettext("Unfair treatment"),
+        lazy_gettext(
+            "Treated differently because of who someone is, for example race or religion."
+        ),
     ),
     AllegationCategory.IMPROPER_SEARCH_OR_SEIZURE.value: (
-        _l("Search or taking property"),
-        _l("A search of a person, car or home, or property taken, without good reason."),
+        lazy_gettext("Search or taking property"),
+        lazy_gettext("A search of a person, car or home, or property taken, without good reason."),
     ),
     AllegationCategory.FAILURE_TO_PROVIDE_SERVICE.value: (
-        _l("Not helping"),
-        _l("Police did not come, did not take a report, or did not help when they should."),
+        lazy_gettext("Not helping"),
+        lazy_gettext(
+            "Police did not come, did not take a report, or did not help when they should."
+        ),
     ),
     AllegationCategory.UNTRUTHFULNESS.value: (
-        _l("Not telling the truth"),
-        _l("The officer lied, or wrote something false in a report."),
+        lazy_gettext("Not telling the truth"),
+        lazy_gettext("The officer lied, or wrote something false in a report."),
     ),
     AllegationCategory.SEXUAL_MISCONDUCT.value: (
-        _l("Sexual misconduct"),
-        _l("Unwanted sexual comments, touching or requests."),
+        lazy_gettext("Sexual misconduct"),
+        lazy_gettext("Unwanted sexual comments, touching or requests."),
     ),
     AllegationCategory.OTHER.value: (
-        _l("Something else"),
-        _l("Anything else, or if you are not sure. Tell us about it above."),
+        lazy_gettext("Something else"),
+        lazy_gettext("Anything else, or if you are not sure. Tell us about it above."),
     ),
 }
 
@@ -90,64 +98,64 @@ def _options(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-NOT_ANSWERED = ("", _l("Not answered"))
+NOT_ANSWERED = ("", lazy_gettext("Not answered"))
 AGE_CHOICES = _options(
     [
         NOT_ANSWERED,
-        (AgeBand.UNDER_18.value, _l("Under 18")),
-        (AgeBand.AGE_18_24.value, _l("18 to 24")),
-        (AgeBand.AGE_25_34.value, _l("25 to 34")),
-        (AgeBand.AGE_35_44.value, _l("35 to 44")),
-        (AgeBand.AGE_45_54.value, _l("45 to 54")),
-        (AgeBand.AGE_55_64.value, _l("55 to 64")),
-        (AgeBand.AGE_65_PLUS.value, _l("65 or older")),
-        (AgeBand.PREFER_NOT_TO_SAY.value, _l("Prefer not to say")),
+        (AgeBand.UNDER_18.value, lazy_gettext("Under 18")),
+        (AgeBand.AGE_18_24.value, lazy_gettext("18 to 24")),
+        (AgeBand.AGE_25_34.value, lazy_gettext("25 to 34")),
+        (AgeBand.AGE_35_44.value, lazy_gettext("35 to 44")),
+        (AgeBand.AGE_45_54.value, lazy_gettext("45 to 54")),
+        (AgeBand.AGE_55_64.value, lazy_gettext("55 to 64")),
+        (AgeBand.AGE_65_PLUS.value, lazy_gettext("65 or older")),
+        (AgeBand.PREFER_NOT_TO_SAY.value, lazy_gettext("Prefer not to say")),
     ]
 )
 GENDER_CHOICES = _options(
     [
         NOT_ANSWERED,
-        (Gender.WOMAN.value, _l("Woman")),
-        (Gender.MAN.value, _l("Man")),
-        (Gender.NON_BINARY.value, _l("Non-binary")),
-        (Gender.OTHER.value, _l("Another gender")),
-        (Gender.PREFER_NOT_TO_SAY.value, _l("Prefer not to say")),
+        (Gender.WOMAN.value, lazy_gettext("Woman")),
+        (Gender.MAN.value, lazy_gettext("Man")),
+        (Gender.NON_BINARY.value, lazy_gettext("Non-binary")),
+        (Gender.OTHER.value, lazy_gettext("Another gender")),
+        (Gender.PREFER_NOT_TO_SAY.value, lazy_gettext("Prefer not to say")),
     ]
 )
 RACE_CHOICES = _options(
     [
         NOT_ANSWERED,
-        (Race.BLACK.value, _l("Black or African American")),
-        (Race.WHITE.value, _l("White")),
-        (Race.LATINO.value, _l("Hispanic or Latino")),
-        (Race.ASIAN.value, _l("Asian")),
-        (Race.NATIVE_AMERICAN.value, _l("American Indian or Alaska Native")),
-        (Race.MIDDLE_EASTERN.value, _l("Middle Eastern or North African")),
-        (Race.PACIFIC_ISLANDER.value, _l("Native Hawaiian or Pacific Islander")),
-        (Race.MULTIRACIAL.value, _l("More than one")),
-        (Race.OTHER.value, _l("Another race or ethnicity")),
-        (Race.PREFER_NOT_TO_SAY.value, _l("Prefer not to say")),
+        (Race.BLACK.value, lazy_gettext("Black or African American")),
+        (Race.WHITE.value, lazy_gettext("White")),
+        (Race.LATINO.value, lazy_gettext("Hispanic or Latino")),
+        (Race.ASIAN.value, lazy_gettext("Asian")),
+        (Race.NATIVE_AMERICAN.value, lazy_gettext("American Indian or Alaska Native")),
+        (Race.MIDDLE_EASTERN.value, lazy_gettext("Middle Eastern or North African")),
+        (Race.PACIFIC_ISLANDER.value, lazy_gettext("Native Hawaiian or Pacific Islander")),
+        (Race.MULTIRACIAL.value, lazy_gettext("More than one")),
+        (Race.OTHER.value, lazy_gettext("Another race or ethnicity")),
+        (Race.PREFER_NOT_TO_SAY.value, lazy_gettext("Prefer not to say")),
     ]
 )
 ROLE_CHOICES = _options(
     [
-        ("self", _l("It happened to me")),
-        ("on_behalf", _l("I am complaining for someone else")),
-        ("witness", _l("I saw it happen")),
+        ("self", lazy_gettext("It happened to me")),
+        ("on_behalf", lazy_gettext("I am complaining for someone else")),
+        ("witness", lazy_gettext("I saw it happen")),
     ]
 )
 CONTACT_CHOICES = _options(
     [
-        (ContactMethod.EMAIL.value, _l("Email")),
-        (ContactMethod.PHONE.value, _l("Phone")),
-        (ContactMethod.POST.value, _l("Letter")),
-        (ContactMethod.NONE.value, _l("Do not contact me")),
+        (ContactMethod.EMAIL.value, lazy_gettext("Email")),
+        (ContactMethod.PHONE.value, lazy_gettext("Phone")),
+        (ContactMethod.POST.value, lazy_gettext("Letter")),
+        (ContactMethod.NONE.value, lazy_gettext("Do not contact me")),
     ]
 )
 
 
 def _length(name: str) -> Length:
-    return Length(max=MAX_LENGTH[name], message=_l("This answer is too long."))
+    return Length(max=MAX_LENGTH[name], message=lazy_gettext("This answer is too long."))
 
 
 class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
@@ -160,13 +168,14 @@ class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
 class OfficerForm(Form):  # type: ignore[misc]
     """One officer row (a plain wtforms Form: the outer form carries the CSRF token)."""
 
-    name = StringField(_l("Name"), [Optional(), _length("officer.name")])
-    badge = StringField(_l("Badge number"), [Optional(), _length("officer.badge")])
-    unit = StringField(_l("Unit, or car number"), [Optional(), _length("officer.unit")])
+    name = StringField(lazy_gettext("Name"), [Optional(), _length("officer.name")])
+    badge = StringField(lazy_gettext("Badge number"), [Optional(), _length("officer.badge")])
+    unit = StringField(lazy_gettext("Unit, or car number"), [Optional(), _length("officer.unit")])
     description = TextAreaField(
-        _l("What did the officer look like?"), [Optional(), _length("officer.description")]
+        lazy_gettext("What did the officer look like?"),
+        [Optional(), _length("officer.description")],
     )
-    unknown = BooleanField(_l("I don't know who this officer was"))
+    unknown = BooleanField(lazy_gettext("I don't know who this officer was"))
 
     def is_blank(self) -> bool:
         """True when nothing was entered in this row."""
@@ -181,67 +190,76 @@ class ComplaintForm(FlaskForm):  # type: ignore[misc]
 
     # What happened
     narrative = TextAreaField(
-        _l("What happened?"),
-        [InputRequired(_l("Tell us what happened.")), _length("narrative")],
+        lazy_gettext("What happened?"),
+        [InputRequired(lazy_gettext("Tell us what happened.")), _length("narrative")],
     )
 
     # When
     incident_date = DateField(
-        _l("Date"), [Optional()], format="%Y-%m-%d", render_kw={"max": "9999-12-31"}
+        lazy_gettext("Date"), [Optional()], format="%Y-%m-%d", render_kw={"max": "9999-12-31"}
     )
-    incident_time = TimeField(_l("Time"), [Optional()], format="%H:%M")
-    date_is_approximate = BooleanField(_l("The date or time is approximate"))
+    incident_time = TimeField(lazy_gettext("Time"), [Optional()], format="%H:%M")
+    date_is_approximate = BooleanField(lazy_gettext("The date or time is approximate"))
 
     # Where
-    location = TextAreaField(_l("Where did it happen?"), [Optional(), _length("incident_location")])
-    district = SelectField(_l("District"), choices=[], validate_choice=True)
+    location = TextAreaField(
+        lazy_gettext("Where did it happen?"), [Optional(), _length("incident_location")]
+    )
+    district = SelectField(lazy_gettext("District"), choices=[], validate_choice=True)
 
     # Officers
     officers = FieldList(FormField(OfficerForm), min_entries=1, max_entries=MAX_OFFICERS)
-    add_officer = SubmitField(_l("Add another officer"))
+    add_officer = SubmitField(lazy_gettext("Add another officer"))
 
     # Kind of conduct
     categories = MultiCheckboxField(
-        _l("What kind of conduct is your complaint about?"),
+        lazy_gettext("What kind of conduct is your complaint about?"),
         choices=[SelectChoice(value, label) for value, (label, _hint) in CATEGORY_LABELS.items()],
     )
 
-    witnesses = TextAreaField(_l("Witnesses"), [Optional(), _length("witnesses")])
+    witnesses = TextAreaField(lazy_gettext("Witnesses"), [Optional(), _length("witnesses")])
 
-    evidence = MultipleFileField(_l("Add files"))
+    evidence = MultipleFileField(lazy_gettext("Add files"))
 
     # About you
-    role = RadioField(_l("Who is making this complaint?"), choices=ROLE_CHOICES, default="self")
+    role = RadioField(
+        lazy_gettext("Who is making this complaint?"), choices=ROLE_CHOICES, default="self"
+    )
     on_behalf_of = StringField(
-        _l("Name of the person you are complaining for"), [Optional(), _length("on_behalf_of")]
+        lazy_gettext("Name of the person you are complaining for"),
+        [Optional(), _length("on_behalf_of")],
     )
-    is_anonymous = BooleanField(_l("I want to stay anonymous"))
-    name = StringField(_l("Your name"), [Optional(), _length("name")])
-    email = EmailField(_l("Email address"), [Optional(), _length("email")])
-    phone = TelField(_l("Phone number"), [Optional(), _length("phone")])
-    postal_address = TextAreaField(_l("Postal address"), [Optional(), _length("postal_address")])
+    is_anonymous = BooleanField(lazy_gettext("I want to stay anonymous"))
+    name = StringField(lazy_gettext("Your name"), [Optional(), _length("name")])
+    email = EmailField(lazy_gettext("Email address"), [Optional(), _length("email")])
+    phone = TelField(lazy_gettext("Phone number"), [Optional(), _length("phone")])
+    postal_address = TextAreaField(
+        lazy_gettext("Postal address"), [Optional(), _length("postal_address")]
+    )
     contact_method = RadioField(
-        _l("How should we contact you?"), choices=CONTACT_CHOICES, default="none"
+        lazy_gettext("How should we contact you?"), choices=CONTACT_CHOICES, default="none"
     )
-    email_code = BooleanField(_l("Also email me my access code"))
-    language = SelectField(_l("Language for our emails and letters"), choices=[])
-    interpreter_needed = BooleanField(_l("I need an interpreter"))
+    email_code = BooleanField(lazy_gettext("Also email me my access code"))
+    language = SelectField(lazy_gettext("Language for our emails and letters"), choices=[])
+    interpreter_needed = BooleanField(lazy_gettext("I need an interpreter"))
     interpreter_language = StringField(
-        _l("Which language should the interpreter speak?"),
+        lazy_gettext("Which language should the interpreter speak?"),
         [Optional(), _length("interpreter_language")],
     )
 
     # Equity questions
-    age_band = SelectField(_l("Age"), choices=AGE_CHOICES)
-    gender = SelectField(_l("Gender"), choices=GENDER_CHOICES)
-    race = SelectField(_l("Race or ethnicity"), choices=RACE_CHOICES)
+    age_band = SelectField(lazy_gettext("Age"), choices=AGE_CHOICES)
+    gender = SelectField(lazy_gettext("Gender"), choices=GENDER_CHOICES)
+    race = SelectField(lazy_gettext("Race or ethnicity"), choices=RACE_CHOICES)
 
     consent = BooleanField(
-        _l("I have read the privacy notice and agree that the office may use my answers to "
-           "handle my complaint."),
-        [InputRequired(_l("To send your complaint, agree to the privacy notice."))],
-    )  # fmt: skip
-    submit = SubmitField(_l("Send my complaint"))
+        lazy_gettext(
+            "I have read the privacy notice and agree that the office may use my answers to "
+            "handle my complaint."
+        ),
+        [InputRequired(lazy_gettext("To send your complaint, agree to the privacy notice."))],
+    )
+    submit = SubmitField(lazy_gettext("Send my complaint"))
 
     def __init__(self, *args: Any, today: dt.date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -250,46 +268,54 @@ class ComplaintForm(FlaskForm):  # type: ignore[misc]
     def validate_incident_date(self, field: DateField) -> None:
         """The incident cannot be in the future."""
         if field.data and self.today and field.data > self.today:
-            raise ValidationError(_l("The date cannot be in the future."))
+            raise ValidationError(lazy_gettext("The date cannot be in the future."))
 
     def validate_email(self, field: EmailField) -> None:
         """A plausible address (the receipt goes there)."""
         value = (field.data or "").strip()
         if value and not EMAIL.fullmatch(value):
-            raise ValidationError(_l("Enter an email address like name@example.com."))
+            raise ValidationError(lazy_gettext("Enter an email address like name@example.com."))
         if not value and self.contact_method.data == ContactMethod.EMAIL.value:
             raise ValidationError(
-                _l("Enter your email address, or choose another way to reach you.")
+                lazy_gettext("Enter your email address, or choose another way to reach you.")
             )
         if not value and self.email_code.data:
-            raise ValidationError(_l("Enter your email address to get your access code by email."))
+            raise ValidationError(
+                lazy_gettext("Enter your email address to get your access code by email.")
+            )
 
     def validate_phone(self, field: TelField) -> None:
         """Digits and the usual separators only; required when phone is the contact method."""
         value = (field.data or "").strip()
         if value and not PHONE.fullmatch(value):
-            raise ValidationError(_l("Enter a phone number using digits, like 555 010 0100."))
+            raise ValidationError(
+                lazy_gettext("Enter a phone number using digits, like 555 010 0100.")
+            )
         if not value and self.contact_method.data == ContactMethod.PHONE.value:
             raise ValidationError(
-                _l("Enter your phone number, or choose another way to reach you.")
+                lazy_gettext("Enter your phone number, or choose another way to reach you.")
             )
 
     def validate_postal_address(self, field: TextAreaField) -> None:
         """Required when letters are the contact method."""
         if not (field.data or "").strip() and self.contact_method.data == ContactMethod.POST.value:
             raise ValidationError(
-                _l("Enter your postal address, or choose another way to reach you.")
+                lazy_gettext("Enter your postal address, or choose another way to reach you.")
             )
 
     def validate_name(self, field: StringField) -> None:
         """An anonymous complaint carries no name."""
         if self.is_anonymous.data and (field.data or "").strip():
             raise ValidationError(
-                _l("You chose to stay anonymous. Remove your name, or untick \"I want to stay "
-                   "anonymous\".")
-            )  # fmt: skip
+                lazy_gettext(
+                    'You chose to stay anonymous. Remove your name, or untick "I want to stay '
+                    'anonymous".'
+                )
+            )
 
     def validate_interpreter_language(self, field: StringField) -> None:
         """Say which language when an interpreter is needed."""
         if self.interpreter_needed.data and not (field.data or "").strip():
-            raise ValidationError(_l("Tell us which language the interpreter should speak."))
+            raise ValidationError(
+                lazy_gettext("Tell us which language the interpreter should speak.")
+            )

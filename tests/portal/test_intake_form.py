@@ -64,6 +64,21 @@ def test_the_empty_form(client: FlaskClient) -> None:
     assert token.search(page).group(1) != token.search(again).group(1)  # type: ignore[union-attr]
 
 
+def test_the_form_in_spanish(client: FlaskClient) -> None:
+    page = client.get("/complaint", headers={"Accept-Language": "es"}).text
+    assert '<html lang="es">' in page
+    assert "Presentar una queja sobre la conducta policial" in page
+    assert "Enviar mi queja" in page and "(opcional)" in page
+    assert '<option selected value="es">Español</option>' in page
+    errors = client.post(
+        "/complaint",
+        data=answers(consent=None, narrative=""),
+        headers={"Accept-Language": "es"},
+    )
+    assert "Cuéntenos lo que pasó." in errors.text
+    assert "Para enviar su queja, acepte el aviso de privacidad." in errors.text
+
+
 def test_full_submission_with_two_files(client: FlaskClient, db: Session, app: Flask) -> None:
     response = post(client, with_files(answers(), (PNG, "photo.png"), (PDF, "letter.pdf")))
     assert response.status_code == 303

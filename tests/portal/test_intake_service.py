@@ -210,7 +210,11 @@ def test_receipt_email_in_spanish_without_the_code(db: Session, tmp_path: Path) 
     assert "https://x.test/status" in message.body_text and "Springfield OPO" in message.body_text
     assert filed.access_code not in message.body_text
     assert filed.access_code.replace("-", "") not in message.body_text.replace("-", "")
-    assert "2 de marzo de 2026" in message.body_text  # the date, in Spanish
+    assert message.subject == f"Recibimos su queja {filed.reference}"
+    assert "Gracias por contarnos lo que pasó. Recibimos su queja el 2 de marzo de 2026." in (
+        message.body_text
+    )
+    assert "Por su seguridad, este correo no incluye su código de acceso." in message.body_text
 
 
 def test_receipt_email_carries_the_code_when_asked(db: Session) -> None:
