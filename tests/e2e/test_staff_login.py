@@ -1,0 +1,133 @@
+"""A staff member signs in with password + TOTP in Chromium, keyboard only; axe-core finds no
+WCAG 2.1 A/AA violation on the sign-in, two-factor, enrolment and administration pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pyotp
+import pytest
+from sqlalchemy.orm import Session
+
+from portal.services import audit
+from portal.services import staff as service
+from portal.vocabulary import StaffRole
+from tests.browser import assert_accessible
+from tests.conftest import LiveServer
+from tests.portal.staff_support import PASSWORD, TOTP_SECRET, create_staff
+
+pytestmark = pytest.mark.e2e
+
+
+def tab_to(page: Any, element_id: str, limit: int = 40) -> None:
+    """Press Tab until the element with ``element_id`` has focus (fail after ``limit`` presses)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            return
+    raise AssertionError(f"#{element_id} is not reachable with the Tab key")
+
+
+def test_staff_signs_in_with_password_and_totp_keyboard_only(
+    live_server: LiveServer, db: Session, page: Any
+) -> None:
+    staff = create_staff(db, StaffRole.SUPERVISOR, email="dana@oversight.example", name="Dana")
+    page.goto(live_server.url + "/staff/")
+    assert "/staff/auth/sign-in" in page.url
+    assert_accessible(page, "sign-in")
+    tab_to(page, "email")
+    page.keyboard.type(staff.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/staff/auth/two-factor$"))
+    assert_accessible(page, "two-factor")
+    tab_to(page, "code")
+    page.keyboard.type(pyotp.TOTP(TOTP_SECRET).now())
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/staff/$"))
+    assert page.locator("h1").inner_text() == "Staff home"
+    assert "Dana" in page.locator("main").inner_text()
+    assert_accessible(page, "staff home")
+    # Sign out with the keyboard too (a POST form with its CSRF token).
+    page.locator("button.staff-signout").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/staff/auth/sign-in"))
+    assert "You are signed out" in page.locator("main").inner_text()
+
+
+def test_wrong_password_page_is_accessible(live_server: LiveServer, page: Any) -> None:
+    page.goto(live_server.url + "/staff/auth/sign-in")
+    page.fill("#email", "someone@oversight.example")
+    page.fill("#password", "not the password")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".error-summary")
+    assert "Sign-in failed" in page.locator(".error-summary").inner_text()
+    assert_accessible(page, "sign-in with error")
+
+
+def test_enrolment_pages_are_accessible(live_server: LiveServer, db: Session, page: Any) -> None:
+    account, temporary = service.add_staff(
+        db,
+        email="new@oversight.example",
+        role=StaffRole.INTAKE,
+        actor_id=None,
+        now=dt.datetime.now(dt.UTC),
+    )
+    db.commit()
+    page.goto(live_server.url + "/staff/auth/sign-in")
+    page.fill("#email", account.email)
+    page.fill("#password", temporary)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/staff/auth/enrol$"))
+    # The QR code image loads (a real PNG of a visible size) and the key is there as text.
+    size = page.evaluate(
+        "(() => { const i = document.querySelector('img.qr'); "
+        "return [i.complete, i.naturalWidth]; })()"
+    )
+    assert size[0] and size[1] > 100
+    secret = page.locator("#setup-key").inner_text().replace(" ", "")
+    assert_accessible(page, "enrolment")
+    page.fill("#new_password", "a passphrase of my own")
+    page.fill("#confirm_password", "a passphrase of my own")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".recovery-codes")
+    assert page.locator(".recovery-codes li").count() == 10
+    assert_accessible(page, "recovery codes")
+
+
+def test_admin_pages_are_accessible(live_server: LiveServer, db: Session, page: Any) -> None:
+    admin = create_staff(db, StaffRole.ADMIN, email="root@oversight.example")
+    create_staff(db, StaffRole.INVESTIGATOR)
+    audit.record(
+        db,
+        actor_id=admin.id,
+        action="complaint.view",
+        object_type="complaint",
+        object_id=3,
+        now=dt.datetime.now(dt.UTC),
+    )
+    db.commit()
+    page.goto(live_server.url + "/staff/auth/sign-in")
+    page.fill("#email", admin.email)
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/two-factor$"))
+    page.fill("#code", pyotp.TOTP(TOTP_SECRET).now())
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/staff/$"))
+    page.goto(live_server.url + "/staff/admin/staff")
+    assert_accessible(page, "staff accounts")
+    page.fill("#email", "added@oversight.example")
+    page.select_option("#role", "investigator")
+    page.locator("form[action$='/admin/staff'] button[type=submit]").press("Enter")
+    page.wait_for_selector(".secret")
+    assert_accessible(page, "temporary password")
+    page.goto(live_server.url + "/staff/admin/audit")
+    assert "staff.add" in page.locator("table").inner_text()
+    assert_accessible(page, "audit trail")
+    page.goto(live_server.url + "/staff/admin/audit?date_from=not-a-date")
+    assert_accessible(page, "audit trail with an error")
