@@ -149,3 +149,23 @@ def test_csrf_is_required_on_staff_posts(app: Flask, staff_client: Any) -> None:
     response = client.post("/staff/admin/staff", data={"email": "x@example.org", "role": "intake"})
     assert response.status_code == 400
     assert re.search(r"(?i)form|expired|again", response.get_data(as_text=True))
+
+
+def test_the_readme_permission_table_matches_the_code() -> None:
+    """The table staff and auditors read is the table the guard enforces."""
+    from tests.support import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Roles and what each may do", 1)[1].split("###", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    header = next(line for line in section.splitlines() if line.startswith("| permission"))
+    roles = [StaffRole(cell.strip()) for cell in header.strip("|").split("|")[2:]]
+    table: dict[StaffRole, set[Permission]] = {role: set() for role in roles}
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        permission = Permission(cells[0].strip("`"))
+        for role, mark in zip(roles, cells[2:], strict=True):
+            if mark == "✓":
+                table[role].add(permission)
+    assert len(rows) == len(Permission)
+    assert {role: frozenset(p) for role, p in table.items()} == ROLE_PERMISSIONS
