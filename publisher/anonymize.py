@@ -234,15 +234,119 @@ def _published_columns(qis: Sequence[str], patterns: list[frozenset[str]]) -> li
     return out
 
 
-def _class_key(qis: Sequence[str], cardinalities: Sequence[int]) -> pl.Expr:
-    """One UInt64 per combination of published codes (codes are 0..cardinality)."""
+def _class_key(qis: Sequence[str], cardinalities: Sequence[int], prefix: str = "") -> pl.Expr:
+    """One UInt64 per combination of published codes (codes are 0..cardinality; 0 = withheld,
+    so the key of a fully withheld row is 0)."""
     key = pl.lit(0, pl.UInt64)
     for q, size in zip(qis, cardinalities, strict=True):
-        key = key * (size + 1) + pl.col(q).cast(pl.UInt64)
+        key = key * (size + 1) + pl.col(f"{prefix}{q}").cast(pl.UInt64)
     return key
 
 
 def local_suppression(
+    coded: pl.DataFrame, qis: Sequence[str], cardinalities: Sequence[int], policy: Policy
+) -> pl.DataFrame:
+    """Give each row a suppression stage (index into ``suppression_patterns`` + 1; 0 = none).
+
+    ``coded`` has ``complaint_id`` and ``_c_<qi>`` (UInt32 codes ≥ 1 of the generalized values).
+    Rows in classes smaller than k move to the next pattern until no class is small; when only
+    fully withheld rows remain in a small class, the smallest other class joins them.
+    Terminates: every round raises some row's stage, and stages are bounded. Returns ``coded``
+    (same order) with ``_stage``.
+
+    Same result as ``_local_suppression_reference`` but each round only recomputes the
+    *active* complaints (those with a row that ever was in a small class); the other rows keep
+    their generalized class, whose size is the initial count minus active rows that left it
+    plus active rows that joined it.
+    """
+    patterns = suppression_patterns(policy)
+    last = len(patterns)
+    k = policy.k
+    base = coded.with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
+        pl.lit(0, pl.Int32).alias("_stage"),
+        _class_key(qis, cardinalities, "_c_").alias("_key0"),
+    )
+    if base.height < k:
+        return coded.with_columns(pl.lit(last, pl.Int32).alias("_stage"))
+    counts0 = base.group_by("_key0").agg(pl.len().alias("_n0")).rename({"_key0": "_key"})
+    published = _published_columns(qis, patterns)
+    key = _class_key(qis, cardinalities)
+    active = base.clear()
+    inactive = base
+    while True:
+        current = active.with_columns(published).with_columns(key.alias("_key"))
+        removed = active.group_by("_key0").agg(pl.len().alias("_r")).rename({"_key0": "_key"})
+        added = current.group_by("_key").agg(pl.len().alias("_a"))
+        sizes = (
+            counts0.join(removed, on="_key", how="full", coalesce=True)
+            .join(added, on="_key", how="full", coalesce=True)
+            .select(
+                "_key",
+                (
+                    pl.col("_n0").fill_null(0).cast(pl.Int64)
+                    - pl.col("_r").fill_null(0).cast(pl.Int64)
+                    + pl.col("_a").fill_null(0).cast(pl.Int64)
+                ).alias("_size"),
+            )
+        )
+        current = current.join(sizes, on="_key", how="left", maintain_order="left")
+        small_keys = sizes.filter((pl.col("_size") > 0) & (pl.col("_size") < k)).get_column("_key")
+        newly_bad = inactive.filter(pl.col("_key0").is_in(small_keys.implode()))
+        bad = pl.col("_size") < k
+        movable = bad & (pl.col("_stage") < last)
+        active_movable = bool(current.select(movable.any()).item())
+        if newly_bad.height == 0 and not active_movable:
+            if not current.select(bad.any()).item():
+                break
+            # Only fully withheld rows are left in a small class: fold the smallest class in.
+            target = (
+                sizes.filter((pl.col("_size") >= k) & (pl.col("_key") != 0))
+                .sort(["_size", "_key"])
+                .head(1)
+                .get_column("_key")
+            )
+            if target.len() == 0:  # every row is fully withheld: nothing more can be done
+                break
+            joining = inactive.filter(pl.col("_key0").is_in(target.implode()))
+            ids = joining.get_column("complaint_id").unique().implode()
+            moved = inactive.filter(pl.col("complaint_id").is_in(ids))
+            inactive = inactive.filter(~pl.col("complaint_id").is_in(ids))
+            in_target = pl.col("_row").is_in(joining.get_column("_row").implode())
+            moved = moved.with_columns(
+                pl.when(in_target).then(pl.lit(last, pl.Int32)).otherwise("_stage").alias("_stage")
+            )
+            stage = pl.when(pl.col("_key").is_in(target.implode())).then(pl.lit(last, pl.Int32))
+            active = pl.concat(
+                [
+                    current.select(stage.otherwise(pl.col("_stage")).alias("_stage"))
+                    .hstack(active.drop("_stage"))
+                    .select(active.columns),
+                    moved,
+                ]
+            )
+            continue
+        advanced = current.select(
+            pl.when(movable).then(pl.col("_stage") + 1).otherwise(pl.col("_stage")).alias("_stage")
+        )
+        active = active.with_columns(advanced.get_column("_stage"))
+        if newly_bad.height:
+            ids = newly_bad.get_column("complaint_id").unique().implode()
+            moved = inactive.filter(pl.col("complaint_id").is_in(ids))
+            inactive = inactive.filter(~pl.col("complaint_id").is_in(ids))
+            bad_rows = newly_bad.get_column("_row").implode()
+            moved = moved.with_columns(
+                pl.when(pl.col("_row").is_in(bad_rows))
+                .then(pl.lit(1, pl.Int32))
+                .otherwise("_stage")
+                .alias("_stage")
+            )
+            active = pl.concat([active, moved])
+    stages = pl.concat([active, inactive]).sort("_row").get_column("_stage")
+    return coded.with_columns(stages)
+
+
+def _local_suppression_reference(
     coded: pl.DataFrame, qis: Sequence[str], cardinalities: Sequence[int], policy: Policy
 ) -> pl.DataFrame:
     """Give each row a suppression stage (index into ``suppression_patterns`` + 1; 0 = none).
