@@ -15,7 +15,7 @@ one batch of Python tuples at a time plus the compact polars frames.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -38,7 +38,7 @@ from sqlalchemy import (
 
 from portal.models import Allegation, Complainant, Complaint, InvolvedOfficer, Officer
 from portal.vocabulary import CLOSED_STATES, PUBLIC_STATUS_OF, Finding, Gender, Race
-from publisher.keys import CROCKFORD, PSEUDONYM_CHARS, officer_identity
+from publisher.keys import CROCKFORD, officer_identity
 
 #: Rows fetched per round trip (a batch of Python tuples is the only unbounded-looking buffer).
 BATCH_ROWS = 50_000
@@ -178,7 +178,7 @@ def _frame(
     """Stream ``query`` into one polars frame with ``schema`` (batch by batch)."""
     parts = []
     for rows in stream(conn, query, batch_rows):
-        parts.append(pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row"))
+        parts.append(pl.DataFrame(list(rows), schema=schema, orient="row"))
         if on_rows is not None:
             on_rows(len(rows))
     if not parts:
@@ -189,23 +189,48 @@ def _frame(
 # --- pseudonyms, vectorised -----------------------------------------------------------------------
 
 
+#: Crockford base32 of every 10-bit value (two characters), for a fast 60-bit encoding.
+_PAIRS = tuple(CROCKFORD[i >> 5] + CROCKFORD[i & 31] for i in range(1024))
+_IPAD = bytes(0x36 for _ in range(64))
+_OPAD = bytes(0x5C for _ in range(64))
+
+
+def _keyed_sha256(key: bytes) -> tuple[Any, Any]:
+    """The inner and outer SHA-256 states of HMAC with ``key`` (RFC 2104), ready to copy."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(k ^ p for k, p in zip(key, _IPAD, strict=True)))
+    outer = hashlib.sha256(bytes(k ^ p for k, p in zip(key, _OPAD, strict=True)))
+    return inner, outer
+
+
 def _pseudonyms(ids: Sequence[str], prefix: str, key: bytes) -> list[str]:
     """``prefix-`` + 12 base32 chars of HMAC-SHA256(key, identity) for each identity.
 
-    Same result as ``publisher.keys.pseudonym``; the keyed state is computed once and copied.
+    Same result as ``publisher.keys.pseudonym`` (the first 60 bits of the HMAC), several times
+    faster at millions of ids: the keyed SHA-256 states are computed once and copied (HMAC as
+    RFC 2104 defines it), and the 60 bits are encoded 10 bits at a time from a table.
     """
-    base = hmac.new(key, digestmod="sha256")
+    inner, outer = _keyed_sha256(key)
+    head = f"{prefix}-"
+    pairs = _PAIRS
     out = []
-    shift = 64 - 5 * PSEUDONYM_CHARS
     for identity in ids:
-        mac = base.copy()
-        mac.update(identity.encode("utf-8"))
-        number = int.from_bytes(mac.digest()[:8], "big") >> shift
-        chars = []
-        for _ in range(PSEUDONYM_CHARS):
-            chars.append(CROCKFORD[number & 31])
-            number >>= 5
-        out.append(f"{prefix}-{''.join(reversed(chars))}")
+        i = inner.copy()
+        i.update(identity.encode("utf-8"))
+        o = outer.copy()
+        o.update(i.digest())
+        n = int.from_bytes(o.digest()[:8], "big") >> 4
+        out.append(
+            head
+            + pairs[n >> 50]
+            + pairs[(n >> 40) & 1023]
+            + pairs[(n >> 30) & 1023]
+            + pairs[(n >> 20) & 1023]
+            + pairs[(n >> 10) & 1023]
+            + pairs[n & 1023]
+        )
     return out
 
 

@@ -142,3 +142,12 @@ def test_rank_groups() -> None:
     assert rank_group("Staff Inspector") == "command"
     assert rank_group("Crossing guard") == "other"
     assert rank_group(None) == "unknown"
+
+
+def test_fast_pseudonyms_equal_the_reference_implementation() -> None:
+    from publisher.extract import _pseudonyms
+
+    for key in (BKEY, b"x" * 100, b"k" * 64, b"short-but-allowed-in-this-test"):
+        ids = list(range(0, 50_000, 7))
+        fast = _pseudonyms([f"complaint:{i}" for i in ids], "C", key)
+        assert fast == [complaint_pseudonym(i, key) for i in ids]
