@@ -69,6 +69,16 @@ def files_in(folder: Path) -> list[str]:
             "application/vnd.oasis.opendocument.text",
         ),
         ("He said: «stop». مرحبا 你好 😀\r\n".encode(), "text/plain"),
+        (b"#!AMR\n" + bytes(100), "audio/amr"),
+        (b"\xff\xf1\x50\x80" + bytes(100), "audio/aac"),
+        (b"fLaC" + bytes(100), "audio/flac"),
+        (b"\x00\x00\x00\x18ftypM4A " + bytes(100), "audio/mp4"),
+        (b"\x00\x00\x00\x18ftypheic" + bytes(100), "image/heif"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 " + bytes(100), "image/webp"),
+        (b"II*\x00" + bytes(100), "image/tiff"),
+        (b"RIFF\x00\x00\x00\x00AVI LIST" + bytes(100), "video/x-msvideo"),
+        (b"\x00\x00\x01\xba" + bytes(100), "video/mpeg"),
+        (b"{\\rtf1\\ansi x}", "application/rtf"),
     ],
 )
 def test_allowed_types_are_recognised_from_content(
