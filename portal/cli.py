@@ -116,3 +116,7 @@ main.add_command(_demo)
 from portal.staff_cli import register as _register_staff  # noqa: E402
 
 _register_staff(main)
+
+from portal.uploads_cli import register as _register_uploads  # noqa: E402
+
+_register_uploads(main)
