@@ -75,14 +75,14 @@ def _child_publish(url: str, out: str, workers: int) -> None:
 
 def _child_frictionless(folder: str) -> None:
     """(child) Validate the release with Frictionless only, sequentially; print one JSON line."""
-    import resource
-
     from frictionless import Package
+
+    from publisher.validate import peak_rss_mib
 
     started = time.perf_counter()
     report = Package(str(Path(folder) / "datapackage.json")).validate()
     seconds = time.perf_counter() - started
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mib()
     print(
         "BENCH_FRICTIONLESS "
         + json.dumps({"seconds": seconds, "valid": report.valid, "peak_rss_mib": rss}),
@@ -174,7 +174,7 @@ def _print(figures: dict[str, Any]) -> None:
     for stage in figures["stages"]:
         print(
             f"  {stage['name']:<10} {stage['seconds']:>8.1f} {stage['peak_rss_mib']:>13,.0f}"
-            f" {stage['peak_children_rss_mib']:>12,.0f}"
+            f" {stage['peak_workers_rss_mib']:>12,.0f}"
         )
     print(f"  {'total':<10} {figures['total_seconds']:>8.1f}")
     reference = figures.get("frictionless_only")

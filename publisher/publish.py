@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import resource
 import shutil
 import tempfile
 import time
@@ -48,7 +47,7 @@ from publisher.package import (
     write_sha256sums,
 )
 from publisher.policy import UNKNOWN, WITHHELD, Policy
-from publisher.validate import validate_release
+from publisher.validate import peak_rss_mib, validate_release
 
 #: Published columns of complaints.csv (periods after generalization).
 COMPLAINTS_PUBLISHED = (
@@ -75,12 +74,13 @@ class PublishError(Exception):
 
 @dataclass
 class Stage:
-    """Wall time and memory high-water marks (MiB) at the end of one stage."""
+    """Wall time and memory high-water marks (MiB) at the end of one stage: this process's,
+    and the largest validation worker's (validate stage only)."""
 
     name: str
     seconds: float
     peak_rss_mib: float
-    peak_children_rss_mib: float
+    peak_workers_rss_mib: float = 0.0
 
 
 @dataclass
@@ -100,24 +100,16 @@ class PublishResult:
     stages: list[Stage] = field(default_factory=list)
 
 
-def _rss_mib(who: int) -> float:
-    """The resource high-water mark (RSS) of ``who`` in MiB (Linux reports KiB)."""
-    return resource.getrusage(who).ru_maxrss / 1024
-
-
 @contextlib.contextmanager
 def _stage(
     stages: list[Stage], name: str, on_stage: Callable[[Stage], None] | None
-) -> Iterator[None]:
-    """Time a stage and record the memory high-water marks when it ends."""
+) -> Iterator[Stage]:
+    """Time a stage and record this process's memory high-water mark when it ends."""
     started = time.perf_counter()
-    yield
-    stage = Stage(
-        name,
-        time.perf_counter() - started,
-        _rss_mib(resource.RUSAGE_SELF),
-        _rss_mib(resource.RUSAGE_CHILDREN),
-    )
+    stage = Stage(name, 0.0, 0.0)
+    yield stage
+    stage.seconds = time.perf_counter() - started
+    stage.peak_rss_mib = peak_rss_mib()
     stages.append(stage)
     if on_stage is not None:
         on_stage(stage)
@@ -299,12 +291,13 @@ def _publish_into(
         )
         write_sha256sums(folder)
 
-    with _stage(stages, "validate", on_stage):
+    with _stage(stages, "validate", on_stage) as stage:
         bar = tqdm(total=len(tables), desc="validate", unit=" tables", disable=not progress)
         validation = validate_release(
             folder, list(tables), workers=workers, on_done=lambda _: bar.update()
         )
         bar.close()
+        stage.peak_workers_rss_mib = validation.peak_rss_mib
         if not validation.valid:
             raise PublishError(
                 f"release {version} is not valid; nothing was published.\n" + validation.report()

@@ -26,6 +26,8 @@ class ValidationResult:
 
     problems: dict[str, list[str]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    #: Largest RSS high-water mark of a validating process (MiB).
+    peak_rss_mib: float = 0.0
 
     @property
     def valid(self) -> bool:
@@ -44,8 +46,29 @@ class ValidationResult:
         return "\n".join(lines) if lines else "valid"
 
 
-def validate_resource(descriptor: str, name: str) -> tuple[str, list[str], int]:
-    """Validate resource ``name`` of the package at ``descriptor``; (name, problems, rows)."""
+def peak_rss_mib() -> float:
+    """This process's RSS high-water mark in MiB.
+
+    ``VmHWM`` from ``/proc/self/status`` where there is one: unlike ``getrusage``'s
+    ``ru_maxrss`` it starts afresh at ``exec``, so a child does not inherit its parent's peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def validate_resource(descriptor: str, name: str) -> tuple[str, list[str], int, float]:
+    """Validate resource ``name`` of the package at ``descriptor``.
+
+    Returns (name, problems, rows checked, peak RSS of this process in MiB).
+    """
     from frictionless import Package
 
     package = Package(descriptor)
@@ -70,7 +93,7 @@ def validate_resource(descriptor: str, name: str) -> tuple[str, list[str], int]:
             f"{warning} (Frictionless stops after {LIMIT_ERRORS:,} errors per table)"
             for warning in task.warnings
         ]
-    return name, problems, rows
+    return name, problems, rows, peak_rss_mib()
 
 
 def validate_release(
@@ -90,9 +113,10 @@ def validate_release(
     # Biggest files first, so the longest validation starts at once.
     ordered = sorted(names, key=lambda n: -(folder / "data" / f"{n}.csv").stat().st_size)
     if workers <= 1:
-        outcomes = [validate_resource(descriptor, n) for n in ordered]
-        for name, problems, rows in outcomes:
+        for n in ordered:
+            name, problems, rows, peak = validate_resource(descriptor, n)
             result.problems[name], result.rows[name] = problems, rows
+            result.peak_rss_mib = max(result.peak_rss_mib, peak)
             if on_done:
                 on_done(name)
         return result
@@ -100,8 +124,9 @@ def validate_release(
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(validate_resource, descriptor, n) for n in ordered]
         for future in futures:
-            name, problems, rows = future.result()
+            name, problems, rows, peak = future.result()
             result.problems[name], result.rows[name] = problems, rows
+            result.peak_rss_mib = max(result.peak_rss_mib, peak)
             if on_done:
                 on_done(name)
     return result
