@@ -258,3 +258,34 @@ def test_sweep_removes_only_old_unattached_files(db: Session, tmp_path: Path) ->
     assert removed == 1
     assert files_in(tmp_path) == sorted([attached.stored_name, fresh.stored_name, "notes.txt"])
     assert not (tmp_path / abandoned.stored_name).exists()
+
+
+def test_lantern_uploads_sweep(database_url: str, db: Session, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from portal.cli import main
+
+    instance = tmp_path / "instance"
+    uploads = instance / "uploads"
+    complaint = _complaint(db, "LNT-TEST-0003")
+    attached = store(PNG, "kept.png", uploads)
+    abandoned = store(PNG, "abandoned.png", uploads)
+    evidence.attach(db, complaint, [attached], now=NOW, uploaded_by=None)
+    db.commit()
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)).timestamp()
+    for path in uploads.iterdir():
+        os.utime(path, (old, old))
+    env = {
+        "LANTERN_DATABASE_URL": database_url,
+        "LANTERN_INSTANCE_PATH": str(instance),
+        "LANTERN_SECRET_KEY": "test",
+        "LANTERN_ACCESS_CODE_KEY": "test",
+    }
+    kept_young = CliRunner().invoke(main, ["uploads", "sweep", "--older-than-hours", "48"], env=env)
+    assert kept_young.exit_code == 0, kept_young.output
+    assert "removed 0 unattached file(s)" in kept_young.output
+    result = CliRunner().invoke(main, ["uploads", "sweep"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "removed 1 unattached file(s)" in result.output
+    assert files_in(uploads) == [attached.stored_name]
+    assert not (uploads / abandoned.stored_name).exists()
