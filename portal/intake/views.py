@@ -66,7 +66,7 @@ def _upload_folder() -> Path:
 
 
 def _megabytes(size: int) -> str:
-    return _("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
+    return str(_("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1))))
 
 
 # --- uploads kept across a failed submission ------------------------------------------------------
@@ -106,6 +106,10 @@ def _kept_files(tokens: list[str]) -> list[StoredFile]:
 
 
 def _rejection_message(error: EvidenceRejected) -> str:
+    return str(_rejection_text(error))
+
+
+def _rejection_text(error: EvidenceRejected) -> object:
     name = error.filename
     if error.reason == "empty":
         return _('"%(name)s" is empty. Choose the file again, or another file.', name=name)
