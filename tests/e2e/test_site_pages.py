@@ -1,4 +1,5 @@
-"""Every page of the statistics site is valid HTML (Nu checker) and passes axe WCAG 2.1 A/AA."""
+"""Every page of the statistics site is valid HTML (Nu checker) and passes axe WCAG 2.1 A/AA,
+built from the hand-made sample releases and from releases the publisher really wrote."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ import pytest
 
 from publisher.site import build_site
 from tests.browser import assert_accessible, vnu_errors
+from tests.publisher.published_support import publish_two_releases
 from tests.publisher.test_site_support import write_sample_release
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site built from two sample releases."""
-    root = tmp_path_factory.mktemp("releases")
-    write_sample_release(root, "1.0.0", "2025-06-01T00:00:00Z")
-    write_sample_release(root, "1.1.0")
+@pytest.fixture(scope="module", params=["sample", "published"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built from two sample releases, and from two releases ``publish`` wrote."""
+    if request.param == "published":
+        root = publish_two_releases(tmp_path_factory.mktemp("published"))
+    else:
+        root = tmp_path_factory.mktemp("releases")
+        write_sample_release(root, "1.0.0", "2025-06-01T00:00:00Z")
+        write_sample_release(root, "1.1.0")
     out = tmp_path_factory.mktemp("site") / "site"
     build_site(root, out)
     return out
