@@ -35,23 +35,13 @@ def _count_cases(database_url: str) -> int:
 
 
 def _publish(releases: Path, version: str) -> str:
-    """Publish ``version`` with ``lantern publish`` when that command exists; say what was done."""
+    """Publish ``version`` into ``releases`` with ``lantern publish``; say what was done."""
     from portal.cli import main
 
     if (releases / version).exists():
         return f"release {version} already exists"
-    command = main.commands.get("publish")
-    if command is None:
-        return "lantern publish is not available yet: no release published"
-    args = ["publish", "--version", version]
-    # The publisher's folder option name is its own; pass the folder under whichever it has.
-    options = {opt for param in command.params for opt in getattr(param, "opts", [])}
-    for option in ("--out", "--releases", "--output"):
-        if option in options:
-            args += [option, str(releases)]
-            break
     main.main(
-        args,
+        ["publish", "--version", version, "--out", str(releases)],
         prog_name="lantern",
         standalone_mode=False,
     )
