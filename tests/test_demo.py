@@ -11,7 +11,6 @@ from sqlalchemy.engine import Engine
 
 from portal.cli import main
 from portal.models import Complaint
-from tests.publisher.test_site_support import write_sample_release
 
 
 def _cases(engine: Engine) -> int:
@@ -25,8 +24,6 @@ def test_demo_twice_seeds_once_and_reuses_the_release(
     monkeypatch.setenv("LANTERN_DATABASE_URL", database_url)
     monkeypatch.setenv("LANTERN_INSTANCE_PATH", str(tmp_path / "instance"))
     releases, site = tmp_path / "releases", tmp_path / "site"
-    # Until `lantern publish` lands the demo cannot publish: give it the release it would write.
-    write_sample_release(releases, "1.0.0")
     args = ["demo", "--no-serve", "--cases", "40", "--releases", str(releases)]
     args += ["--site-out", str(site)]
     runner = CliRunner()
@@ -34,6 +31,9 @@ def test_demo_twice_seeds_once_and_reuses_the_release(
     first = runner.invoke(main, args)
     assert first.exit_code == 0, first.output
     assert "seeded 40 synthetic demo cases" in first.output
+    assert "release 1.0.0 published" in first.output
+    assert (releases / "1.0.0" / "datapackage.json").exists()
+    assert (releases / "1.0.0" / "SHA256SUMS").exists()
     assert _cases(engine) == 40
     assert (site / "index.html").exists()
     assert "http://127.0.0.1:5000/data/" in first.output
@@ -42,4 +42,7 @@ def test_demo_twice_seeds_once_and_reuses_the_release(
     assert second.exit_code == 0, second.output
     assert "already has 40 cases: not seeding" in second.output
     assert "release 1.0.0 already exists" in second.output
+    # The pseudonym key the demo created stays in the instance folder, never in the release.
+    key = (tmp_path / "instance" / "pseudonym_key").read_text().strip()
+    assert not any(key.encode() in p.read_bytes() for p in releases.rglob("*") if p.is_file())
     assert _cases(engine) == 40
