@@ -31,6 +31,9 @@ class Staff(Base):
         Integer, default=0, comment="Consecutive failed logins"
     )
     locked_until: Mapped[dt.datetime | None] = mapped_column(comment="Lockout end after failures")
+    totp_last_step: Mapped[int | None] = mapped_column(
+        Integer, comment="Last TOTP time step accepted (a code works once: no replay)"
+    )
     session_version: Mapped[int] = mapped_column(
         Integer, default=1, comment="Bumped to log the account out everywhere"
     )

@@ -7,7 +7,8 @@ the same transaction, see ``portal.services.audit``).
 - Passwords: argon2id (argon2-cffi defaults), rehashed on sign-in when the parameters change.
   A new or reset account gets a random temporary password; the first sign-in with it forces
   two-factor enrolment, which also sets the staff member's own password.
-- TOTP: RFC 6238, 30-second steps, six digits, one step of clock drift either side.
+- TOTP: RFC 6238, 30-second steps, six digits, one step of clock drift either side; each code
+  is accepted once (the last accepted step is stored, so a seen code cannot be replayed).
 - Recovery codes: ten per enrolment, each ``XXXXX-XXXXX`` (Crockford base32, 50 bits), stored
   only as an HMAC-SHA256 keyed with the server secret and bound to the account; each works once.
 - Lockout: ``lockout_failures`` consecutive failures (password or second factor) lock the
@@ -211,6 +212,7 @@ def reset_staff(session: Session, staff: Staff, *, actor_id: int | None, now: dt
     password = temporary_password()
     staff.password_hash = hash_password(password)
     staff.totp_secret = None
+    staff.totp_last_step = None
     staff.is_totp_enrolled = False
     staff.failed_logins = 0
     staff.locked_until = None
@@ -336,12 +338,36 @@ def check_password(
     return LoginResult(LoginStatus.OK, staff)
 
 
-def verify_totp(secret: str, code: str, now: dt.datetime) -> bool:
-    """Whether ``code`` is the TOTP of ``secret`` at ``now`` (± ``TOTP_DRIFT_STEPS`` steps)."""
+def totp_step(secret: str, code: str, now: dt.datetime) -> int | None:
+    """The time step whose TOTP of ``secret`` is ``code`` (± ``TOTP_DRIFT_STEPS`` around
+    ``now``), or None. Every candidate is compared in constant time."""
     digits = "".join(code.split())
     if len(digits) != 6 or not digits.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    found: int | None = None
+    for step in range(current - TOTP_DRIFT_STEPS, current + TOTP_DRIFT_STEPS + 1):
+        if hmac.compare_digest(totp.generate_otp(step), digits):
+            found = step
+    return found
+
+
+def verify_totp(secret: str, code: str, now: dt.datetime) -> bool:
+    """Whether ``code`` is the TOTP of ``secret`` at ``now`` (± ``TOTP_DRIFT_STEPS`` steps)."""
+    return totp_step(secret, code, now) is not None
+
+
+def _accept_totp(staff: Staff, code: str, now: dt.datetime) -> bool:
+    """Accept ``code`` for ``staff`` once: a step at or before the last accepted one is refused
+    (someone who saw a code cannot reuse it within its 90-second window)."""
+    if not staff.totp_secret:
         return False
-    return pyotp.TOTP(secret).verify(digits, for_time=now, valid_window=TOTP_DRIFT_STEPS)
+    step = totp_step(staff.totp_secret, code, now)
+    if step is None or (staff.totp_last_step is not None and step <= staff.totp_last_step):
+        return False
+    staff.totp_last_step = step
+    return True
 
 
 def _recovery_hash(key: bytes, staff_id: int, code: str) -> str:
@@ -393,7 +419,7 @@ def check_second_factor(
     if not staff.is_active or is_locked(staff, now) or not staff.totp_secret:
         return False
     used_recovery = False
-    ok = verify_totp(staff.totp_secret, code, now)
+    ok = _accept_totp(staff, code, now)
     if not ok:
         ok = used_recovery = _use_recovery_code(session, staff, code, key=key, now=now)
     if not ok:
@@ -480,7 +506,7 @@ def complete_enrolment(
     if staff.is_totp_enrolled or not staff.totp_secret:
         raise StaffError("Two-factor set-up has not been started for this account.")
     check_password_rules(new_password)
-    if not verify_totp(staff.totp_secret, code, now):
+    if not _accept_totp(staff, code, now):
         raise StaffError("That code is not right. Enter the 6-digit code your app shows now.")
     staff.password_hash = hash_password(new_password)
     staff.is_totp_enrolled = True

@@ -15,6 +15,7 @@ from portal.services import staff as service
 from portal.vocabulary import StaffRole
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+ENROLLED_AT = NOW - dt.timedelta(minutes=5)  # so codes at NOW are not the one used to enrol
 KEY = service.recovery_key("test-secret")
 POLICY = service.LockoutPolicy(failures=5, minutes=15)
 
@@ -32,10 +33,10 @@ def enrolled(db: Session, role: StaffRole = StaffRole.INTAKE) -> tuple[Staff, st
     codes = service.complete_enrolment(
         db,
         staff,
-        code=pyotp.TOTP(enrolment.secret).at(NOW),
+        code=pyotp.TOTP(enrolment.secret).at(ENROLLED_AT),
         new_password="my own long passphrase",
         key=KEY,
-        now=NOW,
+        now=ENROLLED_AT,
     )
     db.commit()
     assert temporary != "my own long passphrase"
@@ -82,9 +83,7 @@ def test_enrolment_needs_a_right_code_and_a_long_password(db: Session) -> None:
     assert len(enrolment.secret) == 32  # 160 bits
     right = pyotp.TOTP(enrolment.secret).at(NOW)
     with pytest.raises(service.StaffError, match="12 characters"):
-        service.complete_enrolment(
-            db, staff, code=right, new_password="short", key=KEY, now=NOW
-        )
+        service.complete_enrolment(db, staff, code=right, new_password="short", key=KEY, now=NOW)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     with pytest.raises(service.StaffError, match="not right"):
         service.complete_enrolment(
@@ -138,6 +137,22 @@ def test_sign_in_with_password_and_totp(db: Session) -> None:
     assert actions(db)[-1] == "login"
 
 
+def test_a_totp_code_works_once(db: Session) -> None:
+    staff, secret, _ = enrolled(db)
+    code = pyotp.TOTP(secret).at(NOW)
+    assert service.check_second_factor(db, staff, code=code, key=KEY, now=NOW)
+    # Seen over someone's shoulder and typed again within its window: refused.
+    again = NOW + dt.timedelta(seconds=20)
+    assert not service.check_second_factor(db, staff, code=code, key=KEY, now=again)
+    # So is an older code still inside the drift window; the next step's code works.
+    older = pyotp.TOTP(secret).at(NOW - dt.timedelta(seconds=30))
+    assert not service.check_second_factor(db, staff, code=older, key=KEY, now=again)
+    later = NOW + dt.timedelta(seconds=30)
+    assert service.check_second_factor(
+        db, staff, code=pyotp.TOTP(secret).at(later), key=KEY, now=later
+    )
+
+
 def test_recovery_code_works_once_only(db: Session) -> None:
     staff, _, codes = enrolled(db)
     typed = codes[3].lower().replace("-", " ")  # any case, any separator
@@ -153,9 +168,7 @@ def test_recovery_code_works_once_only(db: Session) -> None:
 
 def test_recovery_code_of_another_account_does_not_work(db: Session) -> None:
     _staff, _, codes = enrolled(db)
-    other, _ = service.add_staff(
-        db, email="o@x.org", role=StaffRole.INTAKE, actor_id=None, now=NOW
-    )
+    other, _ = service.add_staff(db, email="o@x.org", role=StaffRole.INTAKE, actor_id=None, now=NOW)
     enrolment = service.start_enrolment(other, issuer="Office")
     service.complete_enrolment(
         db,
@@ -211,9 +224,7 @@ def test_success_clears_the_failure_count(db: Session) -> None:
     for _ in range(4):
         service.check_password(db, email=staff.email, password="wrong", now=NOW)
     service.check_password(db, email=staff.email, password="my own long passphrase", now=NOW)
-    assert service.check_second_factor(
-        db, staff, code=pyotp.TOTP(secret).at(NOW), key=KEY, now=NOW
-    )
+    assert service.check_second_factor(db, staff, code=pyotp.TOTP(secret).at(NOW), key=KEY, now=NOW)
     db.commit()
     assert staff.failed_logins == 0
     service.check_password(db, email=staff.email, password="wrong", now=NOW)
@@ -247,9 +258,12 @@ def test_disabled_account_is_refused_and_enable_restores_it(db: Session) -> None
         service.disable_staff(db, staff, actor_id=None, now=NOW)
     service.enable_staff(db, staff, actor_id=None, now=NOW)
     db.commit()
-    assert service.check_password(
-        db, email=staff.email, password="my own long passphrase", now=NOW
-    ).status is service.LoginStatus.OK
+    assert (
+        service.check_password(
+            db, email=staff.email, password="my own long passphrase", now=NOW
+        ).status
+        is service.LoginStatus.OK
+    )
 
 
 def test_reset_replaces_password_and_two_factor_and_ends_sessions(db: Session) -> None:

@@ -29,10 +29,12 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, code: str
     first = client.post(SIGN_IN, data={"email": email, "password": password})
     if first.status_code != 302 or not first.location.endswith(TWO_FACTOR):
         return first
-    # The code of the app's clock (patched in tests that move time).
-    return client.post(
-        TWO_FACTOR, data={"code": code or pyotp.TOTP(TOTP_SECRET).at(clock.utcnow())}
-    )
+    return client.post(TWO_FACTOR, data={"code": code or code_now()})
+
+
+def code_now() -> str:
+    """The TOTP code at the app's clock (patched in tests that move time)."""
+    return pyotp.TOTP(TOTP_SECRET).at(clock.utcnow())
 
 
 class Clock:
@@ -157,11 +159,12 @@ def test_idle_timeout_and_absolute_lifetime(
 
 
 def test_sign_out_everywhere_ends_every_session(
-    app: Flask, make_staff: Callable[..., Staff], db: Session
+    app: Flask, make_staff: Callable[..., Staff], fake_clock: Clock
 ):
     staff = make_staff(StaffRole.SUPERVISOR)
     laptop, phone = app.test_client(), app.test_client()
     assert sign_in(laptop, staff.email).status_code == 302
+    fake_clock.advance(seconds=30)  # a TOTP code works once: the phone needs the next one
     assert sign_in(phone, staff.email).status_code == 302
     assert laptop.get("/staff/").status_code == phone.get("/staff/").status_code == 200
     response = phone.post("/staff/auth/sign-out-everywhere")
@@ -169,22 +172,26 @@ def test_sign_out_everywhere_ends_every_session(
     assert laptop.get("/staff/").location.startswith(SIGN_IN)
     assert phone.get("/staff/").location.startswith(SIGN_IN)
     # A fresh sign-in works again.
+    fake_clock.advance(seconds=30)
     assert sign_in(laptop, staff.email).status_code == 302
     assert laptop.get("/staff/").status_code == 200
 
 
-def test_sign_out_ends_only_this_session(app: Flask, make_staff: Callable[..., Staff]):
+def test_sign_out_ends_only_this_session(
+    app: Flask, make_staff: Callable[..., Staff], fake_clock: Clock
+):
     staff = make_staff(StaffRole.SUPERVISOR)
     laptop, phone = app.test_client(), app.test_client()
-    sign_in(laptop, staff.email)
-    sign_in(phone, staff.email)
+    assert sign_in(laptop, staff.email).status_code == 302
+    fake_clock.advance(seconds=30)
+    assert sign_in(phone, staff.email).status_code == 302
     assert laptop.post("/staff/auth/sign-out").status_code == 302
     assert laptop.get("/staff/").status_code == 302
     assert phone.get("/staff/").status_code == 200
 
 
 def test_next_brings_back_to_the_staff_page_and_never_elsewhere(
-    client: FlaskClient, make_staff: Callable[..., Staff]
+    client: FlaskClient, make_staff: Callable[..., Staff], fake_clock: Clock
 ):
     staff = make_staff(StaffRole.ADMIN)
     start = client.get("/staff/admin/audit?action=login")
@@ -200,12 +207,13 @@ def test_next_brings_back_to_the_staff_page_and_never_elsewhere(
             "next": next_value.group(1).replace("&amp;", "&"),
         },
     )
-    done = client.post(TWO_FACTOR, data={"code": totp_now()})
+    done = client.post(TWO_FACTOR, data={"code": code_now()})
     assert done.location == "/staff/admin/audit?action=login"
     for evil in ("https://evil.example/", "//evil.example/staff/", "/staff/\\evil", "/status/"):
+        fake_clock.advance(seconds=30)
         other = client.application.test_client()
         other.post(SIGN_IN, data={"email": staff.email, "password": PASSWORD, "next": evil})
-        assert other.post(TWO_FACTOR, data={"code": totp_now()}).location == "/staff/"
+        assert other.post(TWO_FACTOR, data={"code": code_now()}).location == "/staff/"
 
 
 def test_first_sign_in_forces_enrolment_and_shows_recovery_codes_once(
