@@ -18,7 +18,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, session
+from flask import Flask, current_app, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from portal import clock
 from portal.models import Staff
@@ -157,3 +158,12 @@ def pending(now: dt.datetime | None = None) -> Pending | None:
 def clear_pending() -> None:
     """Forget the pending sign-in."""
     session.pop(_PENDING, None)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with the ``Secure`` flag also on every HTTPS request
+    (production sets it always; locally it follows the scheme, via ProxyFix behind a proxy)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """``Secure`` when configured, or when this request came over HTTPS."""
+        return bool(super().get_cookie_secure(app)) or (has_request_context() and request.is_secure)

@@ -326,3 +326,15 @@ def test_audit_rows_for_a_sign_in(
         select(AuditEntry.action, AuditEntry.actor_id).order_by(AuditEntry.id)
     ).all()
     assert [tuple(r) for r in rows] == [("login.failed", staff.id), ("login", staff.id)]
+
+
+def test_session_cookie_is_secure_over_https(app: Flask, make_staff: Callable[..., Staff]):
+    staff = make_staff(StaffRole.INTAKE)
+    http = app.test_client().post(SIGN_IN, data={"email": staff.email, "password": PASSWORD})
+    assert "Secure" not in http.headers["Set-Cookie"]  # local development over plain HTTP
+    https = app.test_client().post(
+        SIGN_IN,
+        data={"email": staff.email, "password": PASSWORD},
+        base_url="https://localhost",
+    )
+    assert "; Secure" in https.headers["Set-Cookie"]
