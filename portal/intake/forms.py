@@ -37,7 +37,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.services.intake import MAX_LENGTH, MAX_OFFICERS
 from portal.vocabulary import AgeBand, AllegationCategory, ContactMethod, Gender, Race
 
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMAIL = re.compile(r"[^@\s,;:<>()\[\]\"]+@[^@\s,;:<>()\[\]\"]+\.[^@\s,;:<>()\[\]\"]+")
 PHONE = re.compile(r"[0-9+()\-.\s/x]{5,40}", re.IGNORECASE)
 
 #: Conduct categories in plain language, each with a one-line explanation.

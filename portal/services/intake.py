@@ -49,6 +49,8 @@ from portal.vocabulary import (
 #: bits: a collision is rare, two in a row practically impossible).
 REFERENCE_ATTEMPTS = 5
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+#: One plain address (no display name, no list): it becomes an email header.
+EMAIL = re.compile(r"[^@\s,;:<>()\[\]\"]+@[^@\s,;:<>()\[\]\"]+\.[^@\s,;:<>()\[\]\"]+")
 LANGUAGES = ("en", "es")
 
 #: Maximum lengths (the database columns' sizes; text columns get a generous cap).
@@ -182,7 +184,10 @@ def _check(submission: Submission, channel: Channel, entered_by: Staff | None) -
         raise IntakeError("language", "invalid")
     if person.is_anonymous and person.name and person.name.strip():
         raise IntakeError("name", "anonymous")
-    if person.wants_code_by_email and not (person.email or "").strip():
+    email = (person.email or "").strip()
+    if email and not EMAIL.fullmatch(email):
+        raise IntakeError("email", "invalid")
+    if person.wants_code_by_email and not email:
         raise IntakeError("email", "required")
     wanted = {
         ContactMethod.EMAIL: person.email,

@@ -215,6 +215,18 @@ def test_a_failed_submission_keeps_every_answer_and_the_files(
     }
 
 
+@pytest.mark.parametrize(
+    "address", ["ana@example", "ana @example.org", "a@example.org,b@example.org", "Ana <a@b.org>"]
+)
+def test_an_email_that_is_not_one_plain_address_is_refused(
+    client: FlaskClient, db: Session, address: str
+) -> None:
+    page = post(client, answers(email=address)).text
+    assert complaints(db) == []
+    assert "Enter an email address like name@example.com." in page
+    assert field_value(page, "email") == address
+
+
 def test_a_forged_kept_file_token_is_ignored(client: FlaskClient, db: Session) -> None:
     response = post(client, answers() | {"kept_file": ["forged.token"]})
     assert response.status_code == 303

@@ -347,6 +347,8 @@ def test_before_commit_rows_commit_with_the_complaint(db: Session) -> None:
             "email",
         ),
         ({"complainant": ComplainantInfo(language="fr")}, "language"),
+        ({"complainant": ComplainantInfo(email="a@example.org, b@example.org")}, "email"),
+        ({"complainant": ComplainantInfo(email="a@example.org\nBcc: x@y.z")}, "email"),
     ],
 )
 def test_submissions_no_form_should_accept_are_refused(
