@@ -141,6 +141,7 @@ def test_the_form_and_receipt_fit_320_px(live_server: LiveServer, browser: Any) 
         assert_fits(narrow, 320, "empty form")
         narrow.locator("#add_officer").click()
         narrow.wait_for_selector("#officer-2")
+        assert focused_id(narrow) == "officers-1-name"  # the cursor is in the new row
         assert_fits(narrow, 320, "form with two officers")
         narrow.locator("#submit").click()
         narrow.wait_for_selector("#error-summary")
