@@ -141,3 +141,23 @@ def test_losses_follow_weights() -> None:
     assert policy.hierarchy("race").loss(1) == 3.0
     assert policy.hierarchy("district").loss(1) == 1.5
     assert policy.hierarchy("period").loss(0) == 0.0
+
+
+def test_the_philadelphia_policy_groups_every_mapped_district_into_a_division() -> None:
+    import tomllib
+
+    from tests.support import ROOT
+
+    policy = load_policy(ROOT / "publisher/policies/philly-ppd.toml")
+    assert policy.k == 5
+    assert policy.suppression_limit == 0.15
+    assert policy.hierarchy("period").level_names[policy.hierarchy("period").max_level] == "year"
+    mapping = tomllib.loads((ROOT / "publisher/mappings/philly-ppd.toml").read_text("utf-8"))
+    codes = {code for code in mapping["maps"]["districts"].values() if code}
+    area = policy.hierarchy("district").levels[1]
+    divisions = {code: area.group_of(code) for code in codes}
+    assert divisions["D77"] == "other_area"  # the airport is no division
+    assert all(group != code for code, group in divisions.items())
+    assert set(divisions.values()) == {
+        "south", "central", "southwest", "east", "northeast", "northwest", "other_area",
+    }  # fmt: skip
