@@ -1,16 +1,19 @@
 """Validation of a written release with Frictionless, before it becomes visible.
 
 Each resource is validated against its explicit Table Schema (types, constraints, enums, keys,
-foreign keys, bytes and sha256) by ``frictionless``, one resource per worker process: the
+foreign keys, bytes and sha256) by ``frictionless``, one resource per child interpreter: the
 package has foreign keys, and Frictionless's own ``parallel`` mode turns itself off for those.
 Frictionless stops collecting errors at 1,000 per resource by default; the report says so.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,6 +99,29 @@ def validate_resource(descriptor: str, name: str) -> tuple[str, list[str], int, 
     return name, problems, rows, peak_rss_mib()
 
 
+def _validate_in_child(descriptor: str, name: str) -> tuple[str, list[str], int, float]:
+    """Run ``validate_resource`` in a fresh interpreter (``python -m publisher.validate``).
+
+    A plain child process, not ``multiprocessing``: nothing depends on how the caller's
+    ``__main__`` was started (a script, stdin, a test runner, a notebook).
+    """
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    done = subprocess.run(  # noqa: S603 - our own module, arguments are paths and names
+        [sys.executable, "-m", "publisher.validate", descriptor, name],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-5:]
+        return name, [f"validation crashed: {' / '.join(tail)}"], 0, 0.0
+    out = json.loads(done.stdout)
+    return name, list(out["problems"]), int(out["rows"]), float(out["peak_rss_mib"])
+
+
 def validate_release(
     folder: Path,
     names: Sequence[str],
@@ -105,28 +131,37 @@ def validate_release(
 ) -> ValidationResult:
     """Validate resources ``names`` of the release at ``folder`` with Frictionless.
 
-    Runs ``workers`` processes (spawned, not forked: the caller may hold threads); with
-    ``workers <= 1`` everything runs in this process. ``on_done`` is called per resource.
+    With ``workers > 1``, up to ``workers`` child interpreters validate one resource each at a
+    time (biggest files first); with ``workers <= 1`` everything runs in this process.
+    ``on_done`` is called per resource.
     """
     descriptor = str(folder / "datapackage.json")
     result = ValidationResult()
-    # Biggest files first, so the longest validation starts at once.
     ordered = sorted(names, key=lambda n: -(folder / "data" / f"{n}.csv").stat().st_size)
+
+    def record(outcome: tuple[str, list[str], int, float]) -> None:
+        name, problems, rows, peak = outcome
+        result.problems[name], result.rows[name] = problems, rows
+        result.peak_rss_mib = max(result.peak_rss_mib, peak)
+        if on_done:
+            on_done(name)
+
     if workers <= 1:
         for n in ordered:
-            name, problems, rows, peak = validate_resource(descriptor, n)
-            result.problems[name], result.rows[name] = problems, rows
-            result.peak_rss_mib = max(result.peak_rss_mib, peak)
-            if on_done:
-                on_done(name)
+            record(validate_resource(descriptor, n))
         return result
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(validate_resource, descriptor, n) for n in ordered]
-        for future in futures:
-            name, problems, rows, peak = future.result()
-            result.problems[name], result.rows[name] = problems, rows
-            result.peak_rss_mib = max(result.peak_rss_mib, peak)
-            if on_done:
-                on_done(name)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for outcome in pool.map(lambda n: _validate_in_child(descriptor, n), ordered):
+            record(outcome)
     return result
+
+
+def _main(argv: Sequence[str]) -> None:
+    """``python -m publisher.validate DESCRIPTOR NAME``: print the resource's result as JSON."""
+    descriptor, name = argv
+    _, problems, rows, peak = validate_resource(descriptor, name)
+    print(json.dumps({"problems": problems, "rows": rows, "peak_rss_mib": peak}))
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])
