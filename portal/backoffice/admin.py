@@ -216,6 +216,9 @@ def audit_log() -> tuple[str, int]:
     """The audit trail, newest first, filtered and paginated (read-only)."""
     form = _filter_form()
     valid = form.validate()
+    for field in (form.date_from, form.date_to):
+        if field.errors:
+            field.raw_data = []  # a date input may only show a valid date (or nothing)
     session = db_session()
     query = _audit_query(form) if valid else select(AuditEntry).where(AuditEntry.id < 0)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

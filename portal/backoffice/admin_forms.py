@@ -22,7 +22,10 @@ class AddStaffForm(FlaskForm):  # type: ignore[misc]
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(
         _l("Role"),
-        choices=[SelectChoice(role.value, role.value) for role in StaffRole],
+        choices=[
+            SelectChoice("", _l("Choose a role")),
+            *[SelectChoice(role.value, role.value) for role in StaffRole],
+        ],
         validators=[InputRequired()],
     )
 

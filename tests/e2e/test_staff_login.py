@@ -131,3 +131,65 @@ def test_admin_pages_are_accessible(live_server: LiveServer, db: Session, page: 
     assert_accessible(page, "audit trail")
     page.goto(live_server.url + "/staff/admin/audit?date_from=not-a-date")
     assert_accessible(page, "audit trail with an error")
+
+
+def test_staff_pages_are_valid_html(app: Any, db: Session, tmp_path: Any) -> None:
+    """The Nu HTML Checker finds no error on any page of sign-in and administration."""
+    from tests.browser import vnu_errors
+    from tests.portal.staff_support import sign_in_session, totp_now
+
+    pages: dict[str, str] = {}
+    client = app.test_client()
+    pages["sign_in"] = client.get("/staff/auth/sign-in").get_data(as_text=True)
+    wrong = {"email": "x@oversight.example", "password": "wrong"}
+    pages["sign_in_error"] = client.post("/staff/auth/sign-in", data=wrong).get_data(as_text=True)
+    staff = create_staff(db, StaffRole.INTAKE)
+    client.post("/staff/auth/sign-in", data={"email": staff.email, "password": PASSWORD})
+    pages["two_factor"] = client.get("/staff/auth/two-factor").get_data(as_text=True)
+    client.post("/staff/auth/two-factor", data={"code": totp_now()})
+    pages["home"] = client.get("/staff/").get_data(as_text=True)
+    pages["forbidden"] = client.get("/staff/admin/audit").get_data(as_text=True)
+    new, temporary = service.add_staff(
+        db,
+        email="n@oversight.example",
+        role=StaffRole.INTAKE,
+        actor_id=None,
+        now=dt.datetime.now(dt.UTC),
+    )
+    db.commit()
+    enrol = app.test_client()
+    enrol.post("/staff/auth/sign-in", data={"email": new.email, "password": temporary})
+    html = enrol.get("/staff/auth/enrol").get_data(as_text=True)
+    pages["enrol"] = html
+    secret = re.search(r'id="setup-key"[^>]*>([^<]*)<', html)
+    assert secret
+    done = enrol.post(
+        "/staff/auth/enrol",
+        data={
+            "code": pyotp.TOTP(secret.group(1).replace(" ", "")).now(),
+            "new_password": "a passphrase of my own",
+            "confirm_password": "a passphrase of my own",
+        },
+    )
+    pages["recovery_codes"] = done.get_data(as_text=True)
+    admin = create_staff(db, StaffRole.ADMIN)
+    admin_client = app.test_client()
+    sign_in_session(admin_client, admin)
+    pages["staff_list"] = admin_client.get("/staff/admin/staff").get_data(as_text=True)
+    added = admin_client.post(
+        "/staff/admin/staff", data={"email": "a2@oversight.example", "role": "intake"}
+    )
+    pages["temporary_password"] = added.get_data(as_text=True)
+    pages["audit"] = admin_client.get("/staff/admin/audit").get_data(as_text=True)
+    pages["audit_error"] = admin_client.get("/staff/admin/audit?date_from=x").get_data(as_text=True)
+    paths = []
+    for name, text in pages.items():
+        assert text.startswith("<!DOCTYPE html>"), name
+        path = tmp_path / f"{name}.html"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    errors = vnu_errors(paths)
+    assert not errors, "\n".join(
+        f"{e.get('url', '').rsplit('/', 1)[-1]}:{e.get('lastLine', '')}: {e.get('message', '')}"
+        for e in errors
+    )
