@@ -509,7 +509,8 @@ def _report(
         risk_max=round(1 / smallest, 6) if smallest else 0.0,
         risk_average=_share(sizes.height, records),
         suppression_limit=policy.suppression_limit,
-        suppression_limit_exceeded=best.records_to_suppress > policy.suppression_limit * records,
+        # Judged on what was actually withheld (the search's estimate ignores co-complainants).
+        suppression_limit_exceeded=records_suppressed > policy.suppression_limit * records,
         combinations_searched=len(candidates),
         information_loss=best.loss,
         classes=sizes.height,

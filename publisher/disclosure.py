@@ -141,10 +141,10 @@ def report_markdown(report: Mapping[str, Any], version: str) -> str:
     if report.get("suppression_limit_exceeded"):
         lines += [
             "",
-            "**Note:** even the coarsest levels the policy allows needed more withheld values than"
-            " its limit. The data are still protected (every combination is shared by at least"
-            f" {k} complainants), but more values are withheld than intended; a coarser policy"
-            " would keep more of them.",
+            "**Note:** more records carry a withheld value than the policy's limit of"
+            f" {_pct(float(report.get('suppression_limit', 0.0)))}. The data are still protected"
+            f" (every combination is shared by at least {k} complainants), but a policy allowing"
+            " coarser levels (a longer period, larger areas) would keep more values.",
         ]
     risk = report["risk"]
     l_div = report.get("l_diversity_findings")

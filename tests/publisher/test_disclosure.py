@@ -112,7 +112,9 @@ def test_markdown_explains_what_was_done_with_the_figures() -> None:
 
 def test_markdown_warns_when_the_limit_was_exceeded() -> None:
     report = build_report(_kanon(exceeded=True), AGGREGATES, parse_policy(""))
-    assert "more values are withheld than intended" in report_markdown(report, "1.0.0")
+    assert "more records carry a withheld value than the policy's limit of 5%" in report_markdown(
+        report, "1.0.0"
+    )
 
 
 def test_site_reads_the_report() -> None:
