@@ -27,12 +27,14 @@ from tests.support import ROOT, require
 
 PHILLY = ROOT.parent / "shared" / "data" / "philly-ppd"
 MAPPING = ROOT / "publisher" / "mappings" / "philly-ppd.toml"
+POLICY = ROOT / "publisher" / "policies" / "philly-ppd.toml"
 QUASI_IDENTIFIERS = ["age_band", "gender", "race", "district", "received_period"]
 
 
 @pytest.fixture
 def release(database_url: str, engine: Engine, tmp_path: Path) -> Path:
-    """The Philadelphia files imported with the shipped mapping and published as 1.0.0."""
+    """The Philadelphia files imported with the shipped mapping and published as 1.0.0 under
+    the shipped Philadelphia policy (police divisions as areas)."""
     require(PHILLY.is_dir(), f"Philadelphia data not found at {PHILLY}")
     env = {"LANTERN_DATABASE_URL": database_url, "LANTERN_PSEUDONYM_KEY": KEY}
     runner = CliRunner()
@@ -42,7 +44,18 @@ def release(database_url: str, engine: Engine, tmp_path: Path) -> Path:
     assert imported.exit_code == 0, imported.output
     out = tmp_path / "releases"
     published = runner.invoke(
-        main, ["publish", "--version", "1.0.0", "--out", str(out), "--no-progress"], env=env
+        main,
+        [
+            "publish",
+            "--version",
+            "1.0.0",
+            "--out",
+            str(out),
+            "--policy",
+            str(POLICY),
+            "--no-progress",
+        ],
+        env=env,
     )
     assert published.exit_code == 0, published.output
     return out / "1.0.0"
