@@ -208,15 +208,25 @@ def _publish_into(
 ) -> PublishResult:
     """Run every stage, writing the release into ``folder`` (the temporary one)."""
     stages: list[Stage] = []
+    # One bar over the stages; extract (rows) and validate (tables) show their own bars too.
+    overall = tqdm(
+        total=len(STAGES), desc=f"publish {version}", unit=" stage", disable=not progress
+    )
 
-    with _stage(stages, "extract", on_stage):
+    def done(stage: Stage) -> None:
+        overall.set_postfix_str(f"{stage.name} {stage.seconds:.1f} s")
+        overall.update()
+        if on_stage is not None:
+            on_stage(stage)
+
+    with _stage(stages, "extract", done):
         bar = tqdm(desc="extract", unit=" rows", disable=not progress, leave=False)
         data = extract(engine, key, officer_names=policy.publish_officer_names, progress=bar.update)
         cases = extract_caseload(engine)
         bar.close()
         as_of = _as_of(data, cases)
 
-    with _stage(stages, "anonymize", on_stage):
+    with _stage(stages, "anonymize", done):
         complaints = data.complaints.rename(
             {"received_month": "received_at", "closed_month": "closed_at"}
         )
@@ -229,7 +239,7 @@ def _publish_into(
         complaints = apply_to_complaints(complaints, anonymized, policy)
         complainants = anonymized.complainants.select(COMPLAINANT_COLUMNS).sort(COMPLAINANT_COLUMNS)
 
-    with _stage(stages, "aggregate", on_stage):
+    with _stage(stages, "aggregate", done):
         aggregates = build_aggregates(
             AggregateInputs(
                 complaints=complaints,
@@ -241,7 +251,7 @@ def _publish_into(
             policy,
         )
 
-    with _stage(stages, "write", on_stage):
+    with _stage(stages, "write", done):
         records = {
             "complaints": complaints.select(COMPLAINTS_PUBLISHED).sort("complaint_id"),
             "allegations": data.allegations.select(ALLEGATION_COLUMNS),
@@ -291,7 +301,7 @@ def _publish_into(
         )
         write_sha256sums(folder)
 
-    with _stage(stages, "validate", on_stage) as stage:
+    with _stage(stages, "validate", done) as stage:
         bar = tqdm(total=len(tables), desc="validate", unit=" tables", disable=not progress)
         validation = validate_release(
             folder, list(tables), workers=workers, on_done=lambda _: bar.update()
@@ -303,6 +313,7 @@ def _publish_into(
                 f"release {version} is not valid; nothing was published.\n" + validation.report()
             )
 
+    overall.close()
     return PublishResult(
         folder=folder,
         version=version,
