@@ -100,9 +100,20 @@ def temporary_password() -> str:
     return "-".join(secrets.token_urlsafe(6) for _ in range(3))
 
 
-def find_staff(session: Session, email: str) -> Staff | None:
-    """The account with this login email (any case), or None."""
-    return session.scalars(select(Staff).where(Staff.email == normalize_email(email))).first()
+def find_staff(session: Session, email: str, *, lock: bool = False) -> Staff | None:
+    """The account with this login email (any case), or None; ``lock`` takes its row lock
+    (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's write transaction already serializes)."""
+    query = select(Staff).where(Staff.email == normalize_email(email))
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def _lock(session: Session, staff: Staff) -> None:
+    """Re-read ``staff`` under its row lock, so concurrent sign-in steps of one account (the
+    same TOTP code twice, failures counted at once) are applied one after the other."""
+    session.flush()
+    session.refresh(staff, with_for_update=True)
 
 
 def get_staff(session: Session, email: str) -> Staff:
@@ -295,7 +306,7 @@ def check_password(
     typed). A right password is rehashed when the hashing parameters changed.
     """
     policy = policy or LockoutPolicy()
-    staff = find_staff(session, email) if len(email) <= 254 else None
+    staff = find_staff(session, email, lock=True) if len(email) <= 254 else None
     stored = staff.password_hash if staff is not None and staff.password_hash else _DUMMY_HASH
     try:
         matched = len(password) <= MAX_PASSWORD_LENGTH and _hasher.verify(stored, password)
@@ -416,6 +427,7 @@ def check_second_factor(
     lockout. A locked or disabled account always fails.
     """
     policy = policy or LockoutPolicy()
+    _lock(session, staff)
     if not staff.is_active or is_locked(staff, now) or not staff.totp_secret:
         return False
     used_recovery = False
@@ -503,6 +515,7 @@ def complete_enrolment(
     Returns the ten recovery codes (``XXXXX-XXXXX``) to show once; only their HMACs are stored.
     Raises ``StaffError`` (nothing changed) for a wrong code or an unacceptable password.
     """
+    _lock(session, staff)
     if staff.is_totp_enrolled or not staff.totp_secret:
         raise StaffError("Two-factor set-up has not been started for this account.")
     check_password_rules(new_password)

@@ -294,3 +294,42 @@ def test_password_is_rehashed_when_parameters_change(db: Session) -> None:
     assert result.status is service.LoginStatus.OK
     assert staff.password_hash != old_hash
     assert not PasswordHasher().check_needs_rehash(staff.password_hash)
+
+
+def test_the_same_code_sent_twice_at_once_signs_in_once(engine, db: Session) -> None:
+    """Two requests race with one TOTP code: the row lock lets exactly one through."""
+    import threading
+
+    from portal.db import begin_write, session_factory
+
+    staff, secret, _ = enrolled(db)
+    code = pyotp.TOTP(secret).at(NOW)
+    factory = session_factory(engine)
+    loaded = threading.Barrier(2)
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def attempt() -> None:
+        session = factory()
+        try:
+            account = session.get(Staff, staff.id)  # as the view does, before the write
+            session.commit()
+            assert account is not None
+            loaded.wait(timeout=10)
+            begin_write(session)
+            results.append(
+                service.check_second_factor(session, account, code=code, key=KEY, now=NOW)
+            )
+            session.commit()
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    assert sorted(results) == [False, True]
