@@ -69,13 +69,18 @@ def test_keyboard_only_spanish_filing_with_an_attachment(
     tab_to_link(page, "Español")
     page.keyboard.press("Enter")
     page.wait_for_function("document.documentElement.lang === 'es'")
+    page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Presentar una queja sobre la conducta policial"
 
     # Send it empty first: the error summary takes focus and links to the problems.
     tab_to(page, "submit")
     page.keyboard.press("Enter")
     page.wait_for_selector("#error-summary")
-    assert focused_id(page) == "error-summary"
+    page.wait_for_load_state()
+    # The summary takes the focus (script, after the page is parsed): wait for it, fail if not.
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'error-summary'"
+    )
     summary = page.locator("#error-summary").inner_text()
     assert "Cuéntenos lo que pasó." in summary
     assert "Para enviar su queja, acepte el aviso de privacidad." in summary
@@ -104,6 +109,7 @@ def test_keyboard_only_spanish_filing_with_an_attachment(
     page.keyboard.press("Enter")
 
     page.wait_for_url(re.compile(r"/complaint/receipt$"))
+    page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Su queja se ha enviado"
     main = page.locator("main").inner_text()
     reference = re.search(r"LNT-[0-9A-Z]{4}-[0-9A-Z]{4}", main)
@@ -141,7 +147,11 @@ def test_the_form_and_receipt_fit_320_px(live_server: LiveServer, browser: Any) 
         assert_fits(narrow, 320, "empty form")
         narrow.locator("#add_officer").click()
         narrow.wait_for_selector("#officer-2")
-        assert focused_id(narrow) == "officers-1-name"  # the cursor is in the new row
+        narrow.wait_for_load_state()
+        # The new row's first field is the fragment of the form's address: the browser moves
+        # the focus there (no script needed).
+        assert narrow.evaluate("window.location.hash") == "#officers-1-name"
+        assert focused_id(narrow) == "officers-1-name"
         assert_fits(narrow, 320, "form with two officers")
         narrow.locator("#submit").click()
         narrow.wait_for_selector("#error-summary")

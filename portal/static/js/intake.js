@@ -6,13 +6,6 @@
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
 
-    // After "Add another officer" the page opens at the new row: put the cursor in it.
-    var row = window.location.hash.match(/^#officer-(\d+)$/);
-    if (row && !summary) {
-      var first = document.getElementById("officers-" + (Number(row[1]) - 1) + "-name");
-      if (first) { first.focus(); }
-    }
-
     // One submission per click: disable the send button once the form is on its way
     // (the server also ignores a repeated submission, see the idempotency key).
     var form = document.querySelector("form.complaint-form");
