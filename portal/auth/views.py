@@ -9,7 +9,7 @@ exists, is disabled or locked.
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -117,6 +117,7 @@ def two_factor() -> str | BaseResponse | tuple[str, int]:
             return _after_sign_in(waiting.next_url)
         if staff_service.is_locked(staff, now):
             staff_session.clear_pending()
+            flash(_failure_message(), "error")
             return redirect(url_for("auth.sign_in"))
         error = _(
             "That code is not right. Enter the 6-digit code your app shows now, or a recovery code."

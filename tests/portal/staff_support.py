@@ -15,6 +15,10 @@ imports them); elsewhere import them from here. ::
   (``portal.auth.session.start``), so the guard lets it through. Each call gives its own client.
 - ``sign_in_session(client, staff)`` signs an existing client in the same way.
 - ``totp_now(secret)`` is the current six-digit code for a secret (pyotp).
+- ``browser_sign_in(page, base_url, email)`` signs a Playwright page in through the real forms
+  (password, then TOTP). A TOTP code is accepted once per account, so signing the same account
+  in twice within 30 seconds needs the next code: this helper tracks that (it uses the next
+  step's code, which the one-step drift window accepts, or waits for a fresh one).
 
 CSRF is off in the default test config; tests that turn it on (``app_config`` fixture with
 ``WTF_CSRF_ENABLED: True``) take the token from a rendered form with
@@ -46,6 +50,39 @@ _counter = itertools.count(1)
 def totp_now(secret: str = TOTP_SECRET) -> str:
     """The TOTP code for ``secret`` right now."""
     return pyotp.TOTP(secret).now()
+
+
+_last_step: dict[str, int] = {}
+
+
+def fresh_totp(account: str, secret: str = TOTP_SECRET) -> str:
+    """A TOTP code for ``account`` (any key naming one account, e.g. server URL + email) that
+    this test run has not used yet (see ``browser_sign_in``); may sleep up to 30 seconds."""
+    import time
+
+    totp = pyotp.TOTP(secret)
+    while True:
+        step = totp.timecode(dt.datetime.now(dt.UTC))
+        last = _last_step.get(account, -1)
+        for candidate in (step, step + 1):
+            if candidate > last:
+                _last_step[account] = candidate
+                return totp.generate_otp(candidate)
+        time.sleep(1)
+
+
+def browser_sign_in(page: Any, base_url: str, email: str, password: str = PASSWORD) -> None:
+    """Sign a Playwright ``page`` in as ``email`` (an enrolled ``create_staff`` account)."""
+    import re
+
+    page.goto(base_url + "/staff/auth/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.press("#password", "Enter")
+    page.wait_for_url(re.compile(r"/staff/auth/two-factor$"))
+    page.fill("#code", fresh_totp(f"{base_url} {email}"))
+    page.press("#code", "Enter")
+    page.wait_for_url(re.compile(r"/staff/(?!auth/)"))
 
 
 def create_staff(

@@ -109,6 +109,24 @@ def test_lockout_after_five_failures_then_unlock(
     assert client.get("/staff/").status_code == 200
 
 
+def test_wrong_codes_lock_the_account_and_say_so(
+    client: FlaskClient, make_staff: Callable[..., Staff]
+):
+    staff = make_staff(StaffRole.INTAKE)
+    client.post(SIGN_IN, data={"email": staff.email, "password": PASSWORD})
+    wrong = f"{(int(code_now()) + 500_000) % 1_000_000:06d}"
+    for _ in range(4):
+        assert client.post(TWO_FACTOR, data={"code": wrong}).status_code == 400
+    locked = client.post(TWO_FACTOR, data={"code": wrong})
+    assert locked.status_code == 302 and locked.location.startswith(SIGN_IN)
+    page = client.get(locked.location).get_data(as_text=True)
+    assert "locked for 15 minutes" in page
+    # The pending step is gone, and the right password no longer leads to the code step.
+    assert client.get(TWO_FACTOR).status_code == 302
+    again = client.post(SIGN_IN, data={"email": staff.email, "password": PASSWORD})
+    assert again.status_code == 400
+
+
 def test_disabled_account_is_refused(
     client: FlaskClient, make_staff: Callable[..., Staff], db: Session
 ):
