@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Attachment, Complaint, OutboxMessage, StatusEvent
 from portal.services.identifiers import access_code_matches, parse_reference
+from portal.services.status import lookup
 from portal.vocabulary import PublicStatus
 from tests.portal.intake_support import (
     CHOICE_ANSWERS,
@@ -120,6 +121,17 @@ def test_full_submission_with_two_files(client: FlaskClient, db: Session, app: F
     for content, name in [(PNG, "photo.png"), (PDF, "letter.pdf")]:
         assert name in page
         assert hashlib.sha256(content).hexdigest() in page
+
+    # The reference and code on the receipt open the complaint's public status: received.
+    view = lookup(
+        db,
+        complaint.reference,
+        code.group(1),
+        key=app.config["ACCESS_CODE_KEY"],
+        now=complaint.received_at,
+    )
+    assert view is not None and view.status is PublicStatus.RECEIVED
+    assert [step.status for step in view.timeline] == [PublicStatus.RECEIVED]
 
     # Shown once: the same browser reloading the receipt no longer sees the code.
     reloaded = client.get("/complaint/receipt").text
