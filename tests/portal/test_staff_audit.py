@@ -251,3 +251,28 @@ def test_no_code_updates_or_deletes_audit_entries():
             if pattern.search(Path(path).read_text(encoding="utf-8")):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_database_refuses_to_change_or_delete_an_entry(db: Session, engine) -> None:
+    """Append-only holds below the application too (triggers from migration 0004)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    audit.record(
+        db,
+        actor_id=None,
+        action="login.failed",
+        detail="reason=unknown",
+        now=dt.datetime.now(dt.UTC),
+    )
+    db.commit()
+    for statement in (
+        "UPDATE audit_log SET detail = 'rewritten'",
+        "DELETE FROM audit_log",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    # Adding entries still works.
+    audit.record(db, actor_id=None, action="login.failed", now=dt.datetime.now(dt.UTC))
+    db.commit()
+    assert [e.detail for e in entries(db)] == ["reason=unknown", None]
