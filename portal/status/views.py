@@ -1,1 +1,317 @@
-"""Views of the status lookup (filled in by the status work)."""
+"""Views of the status pages: look up a complaint, read its timeline, add to it, withdraw it.
+
+The lookup is a POST (reference and code never in a URL, a log or the browser history). A
+successful lookup renders the status page at once and remembers the complaint's internal id —
+never the code — in the signed session for ``SESSION_MINUTES`` of inactivity, so the page's own
+forms (add information, withdraw, sign out) work with Post/Redirect/Get to ``/status/view``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response as BaseResponse
+
+from portal import clock
+from portal.extensions import limiter
+from portal.request_db import db_session
+from portal.services import evidence
+from portal.services import status as status_service
+from portal.services.identifiers import (
+    ACCESS_CODE_LENGTH,
+    ReferenceFormatError,
+    normalize_access_code,
+    parse_reference,
+)
+from portal.services.status import PublicView, ServiceLevels
+from portal.status import bp
+from portal.status.forms import AddInformationForm, LookupForm, SignOutForm, WithdrawForm
+from portal.status.labels import expected_label, next_step_text, status_meaning, status_name
+
+SESSION_KEY = "status"
+SESSION_MINUTES = 30
+
+Page = str | tuple[str, int] | BaseResponse
+
+
+def _lookup_limit() -> str:
+    return str(current_app.config["LOOKUP_RATE_LIMIT"])
+
+
+def _levels() -> ServiceLevels:
+    """The service levels of this app (parsed once)."""
+    cached = current_app.extensions.get("lantern.status_levels")
+    if cached is None:
+        cached = ServiceLevels.from_config(current_app.config)
+        current_app.extensions["lantern.status_levels"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def _remember(handle: int) -> None:
+    session[SESSION_KEY] = {"id": handle, "seen": int(time.time())}
+
+
+def _current_handle() -> int | None:
+    """The complaint this browser looked up, unless it was idle for too long."""
+    data = session.get(SESSION_KEY)
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        return None
+    if time.time() - float(data.get("seen", 0)) > SESSION_MINUTES * 60:
+        session.pop(SESSION_KEY, None)
+        return None
+    _remember(data["id"])
+    return int(data["id"])
+
+
+def _session_ended() -> BaseResponse:
+    flash(_("For your security you need to enter your reference number and access code again."))
+    return redirect(url_for("status.lookup"), code=303)
+
+
+def _reference_error(reason: str) -> str:
+    if reason == "length":
+        return _(
+            "A reference number has 8 letters and numbers after LNT, for example LNT-7K3M-Q9XD. "
+            "Check that you copied all of it."
+        )
+    if reason == "symbol":
+        return _(
+            "This reference number has a character we never use. Check it against your receipt."
+        )
+    return _(
+        "This reference number is not right: a character is probably mistyped. Check each "
+        "character against your receipt, especially the last one."
+    )
+
+
+def _minutes_until(epoch_seconds: float) -> int:
+    return max(1, math.ceil((epoch_seconds - time.time()) / 60))
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit(_lookup_limit, methods=["POST"])
+def lookup() -> Page:
+    """The lookup form; on a valid POST, the status page itself."""
+    form = LookupForm()
+    locked_minutes: int | None = None
+    if form.validate_on_submit():
+        try:
+            reference = parse_reference(form.reference.data)
+        except ReferenceFormatError as error:
+            form.reference.errors.append(_reference_error(error.reason))
+        else:
+            code = form.access_code.data
+            if len(normalize_access_code(code)) != ACCESS_CODE_LENGTH:
+                form.access_code.errors.append(
+                    _(
+                        "An access code has 12 letters and numbers, for example "
+                        "7K3M-Q9XD-4B2N. Check it against your receipt."
+                    )
+                )
+            else:
+                config = current_app.config
+                now = clock.utcnow()
+                try:
+                    view = status_service.lookup(
+                        db_session(),
+                        reference,
+                        code,
+                        key=str(config["ACCESS_CODE_KEY"]),
+                        now=now,
+                        levels=_levels(),
+                        max_failures=int(config["LOOKUP_FAILURES_PER_REFERENCE"]),
+                        lock_minutes=int(config["LOOKUP_LOCK_MINUTES"]),
+                    )
+                except status_service.ReferenceLocked as locked:
+                    seconds = (locked.until - now).total_seconds()
+                    locked_minutes = max(1, math.ceil(seconds / 60))
+                else:
+                    if view is not None:
+                        _remember(view.handle)
+                        return _render_status(view)
+                    form.reference.errors.append(
+                        _(
+                            "We could not find a complaint with this reference number and "
+                            "access code. Check both against your receipt and try again."
+                        )
+                    )
+    form.access_code.data = ""  # never sent back to the browser
+    errors = [(field.id, field.errors[0]) for field in form if field.errors]
+    page = render_template(
+        "status/lookup.html", form=form, errors=errors, locked_minutes=locked_minutes
+    )
+    return (page, 429) if locked_minutes else page
+
+
+def _render_status(
+    view: PublicView, add_form: AddInformationForm | None = None, code: int = 200
+) -> Page:
+    add_form = add_form or AddInformationForm(formdata=None)
+    errors = [(f.id, f.errors[0]) for f in add_form if f.errors]
+    page = render_template(
+        "status/view.html",
+        view=view,
+        add_form=add_form,
+        add_errors=errors,
+        sign_out_form=SignOutForm(),
+        status_name=status_name,
+        status_meaning=status_meaning,
+        next_step_text=next_step_text,
+        expected_label=expected_label,
+    )
+    return (page, code) if code != 200 else page
+
+
+@bp.get("/view")
+def view() -> Page:
+    """The status page of the complaint this browser looked up (after Post/Redirect/Get)."""
+    handle = _current_handle()
+    if handle is None:
+        return _session_ended()
+    public = status_service.view_complaint(
+        db_session(), handle, now=clock.utcnow(), levels=_levels()
+    )
+    if public is None:
+        session.pop(SESSION_KEY, None)
+        return _session_ended()
+    return _render_status(public)
+
+
+def _rejection(error: evidence.EvidenceRejected) -> str:
+    config = current_app.config
+    if error.reason == "empty":
+        return _("The file %(name)s is empty.", name=error.filename)
+    if error.reason == "too_large":
+        megabytes = int(config["UPLOAD_MAX_FILE_BYTES"]) // (1024 * 1024)
+        return _(
+            "The file %(name)s is too large. Each file can be up to %(mb)d MB.",
+            name=error.filename,
+            mb=megabytes,
+        )
+    if error.reason == "total_too_large":
+        megabytes = int(config["UPLOAD_MAX_TOTAL_BYTES"]) // (1024 * 1024)
+        return _(
+            "The file %(name)s does not fit: all the files of one complaint together can be up "
+            "to %(mb)d MB.",
+            name=error.filename,
+            mb=megabytes,
+        )
+    return _(
+        "The file %(name)s is not a type we accept. Send photos, videos, sound recordings, PDF, "
+        "text or office documents.",
+        name=error.filename,
+    )
+
+
+@bp.post("/add")
+def add() -> Page:
+    """Add text and/or files to the open complaint, then back to its page."""
+    handle = _current_handle()
+    if handle is None:
+        return _session_ended()
+    form = AddInformationForm()
+    db = db_session()
+    now = clock.utcnow()
+    if not form.validate_on_submit():
+        return _redisplay(handle, form)
+    config = current_app.config
+    folder = Path(config["UPLOAD_FOLDER"])
+    uploads: list[FileStorage] = [f for f in request.files.getlist(form.files.name) if f.filename]
+    remaining = int(config["UPLOAD_MAX_TOTAL_BYTES"]) - evidence.total_attached_bytes(db, handle)
+    stored: list[evidence.StoredFile] = []
+    try:
+        for upload in uploads:
+            kept = evidence.store_upload(
+                upload.stream,
+                upload.filename,
+                folder,
+                max_file_bytes=int(config["UPLOAD_MAX_FILE_BYTES"]),
+                remaining_total_bytes=remaining,
+            )
+            stored.append(kept)
+            remaining -= kept.size_bytes
+    except evidence.EvidenceRejected as error:
+        evidence.discard(folder, stored)
+        form.files.errors = [_rejection(error)]
+        return _redisplay(handle, form)
+    text = form.text.data or ""
+    if not text.strip() and not stored:
+        form.text.errors = [_("Write what you want to add, or choose a file.")]
+        return _redisplay(handle, form)
+    try:
+        with evidence.removed_on_failure(folder, stored):
+            status_service.add_information(db, handle, text=text, files=stored, now=now)
+    except status_service.ComplaintClosed:
+        flash(_("This complaint is closed, so nothing more can be added to it."), "error")
+        return redirect(url_for("status.view"), code=303)
+    message = (
+        ngettext(
+            "Thank you. We have added your file to your complaint.",
+            "Thank you. We have added your %(num)d files to your complaint.",
+            len(stored),
+        )
+        if stored
+        else _("Thank you. We have added this to your complaint.")
+    )
+    flash(message, "success")
+    return redirect(url_for("status.view"), code=303)
+
+
+def _redisplay(handle: int, form: AddInformationForm) -> Page:
+    """The status page again with the add-information form's errors (what was typed is kept)."""
+    public = status_service.view_complaint(
+        db_session(), handle, now=clock.utcnow(), levels=_levels()
+    )
+    if public is None:
+        return _session_ended()
+    return _render_status(public, form, code=400)
+
+
+@bp.route("/withdraw", methods=["GET", "POST"])
+def withdraw() -> Page:
+    """Confirm, then withdraw the open complaint."""
+    handle = _current_handle()
+    if handle is None:
+        return _session_ended()
+    db = db_session()
+    public = status_service.view_complaint(db, handle, now=clock.utcnow(), levels=_levels())
+    if public is None:
+        return _session_ended()
+    if not public.is_open:
+        flash(_("This complaint is already closed, so it cannot be withdrawn."), "error")
+        return redirect(url_for("status.view"), code=303)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            status_service.withdraw(db, handle, reason=form.reason.data or "", now=clock.utcnow())
+        except status_service.ComplaintClosed:
+            flash(_("This complaint is already closed, so it cannot be withdrawn."), "error")
+        else:
+            flash(_("You have withdrawn your complaint."), "success")
+        return redirect(url_for("status.view"), code=303)
+    errors = [(f.id, f.errors[0]) for f in form if f.errors]
+    return render_template("status/withdraw.html", view=public, form=form, errors=errors)
+
+
+@bp.post("/sign-out")
+def sign_out() -> BaseResponse:
+    """Forget the looked-up complaint in this browser."""
+    form = SignOutForm()
+    if form.validate_on_submit():
+        session.pop(SESSION_KEY, None)
+        flash(_("You have signed out. Your complaint is not shown on this device any more."))
+    return redirect(url_for("status.lookup"), code=303)
+
+
+@bp.errorhandler(429)
+def too_many(_error: Exception) -> tuple[str, int]:
+    """Too many lookups from this address: say in plain words when to try again."""
+    current = limiter.current_limit
+    minutes = _minutes_until(current.reset_at) if current is not None else 1
+    return render_template("status/too_many.html", minutes=minutes), 429
