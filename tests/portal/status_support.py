@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from portal.models import Complaint, StatusEvent
-from portal.services.identifiers import hash_access_code, new_access_code, new_reference
+from portal.services.intake import Submission, file_complaint
 from portal.vocabulary import PUBLIC_STATUS_OF, CaseState, Channel, StatusEventKind
 
 #: The access-code key of the test app (tests/conftest.py base_test_config).
@@ -29,34 +29,21 @@ class Filed:
 def make_complaint(
     db: Session,
     *,
-    state: CaseState = CaseState.RECEIVED,
     received_at: dt.datetime = RECEIVED,
     narrative: str = "An officer shouted at me.",
 ) -> Filed:
-    """Insert a complaint as the intake would (received event included); commit."""
-    reference, code = new_reference(), new_access_code()
-    complaint = Complaint(
-        reference=reference,
-        access_code_hash=hash_access_code(code, KEY),
+    """File a complaint through the real intake service (as the online form does); commit."""
+    filed = file_complaint(
+        db,
+        Submission(narrative=narrative, consent=True),
         channel=Channel.ONLINE,
-        state=state,
-        received_at=received_at,
-        narrative=narrative,
-        created_at=received_at,
-        updated_at=received_at,
+        entered_by=None,
+        now=received_at,
+        access_code_key=KEY,
+        idempotency_key=None,
     )
-    db.add(complaint)
-    db.flush()
-    db.add(
-        StatusEvent(
-            complaint_id=complaint.id,
-            kind=StatusEventKind.STATUS_CHANGE,
-            public_status=PUBLIC_STATUS_OF[CaseState.RECEIVED],
-            created_at=received_at,
-        )
-    )
-    db.commit()
-    return Filed(complaint.id, reference, code)
+    assert filed.access_code is not None
+    return Filed(filed.complaint_id, filed.reference, filed.access_code)
 
 
 def move_to(db: Session, filed: Filed, state: CaseState, at: dt.datetime) -> None:
