@@ -14,6 +14,7 @@ NAV_ITEMS: list[tuple[str, object]] = [
     ("backoffice.home", _l("Home")),
     ("backoffice.staff_list", _l("Staff accounts")),
     ("backoffice.audit_log", _l("Audit trail")),
+    ("backoffice.account", _l("Your account")),
 ]
 
 

@@ -549,6 +549,75 @@ def complete_enrolment(
     return [f"{c[:5]}-{c[5:]}" for c in codes]
 
 
+def _password_matches(staff: Staff, password: str) -> bool:
+    """Constant-time argon2 check of ``password`` against ``staff``'s hash."""
+    if not staff.password_hash or len(password) > MAX_PASSWORD_LENGTH:
+        return False
+    try:
+        return _hasher.verify(staff.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def change_password(
+    session: Session, staff: Staff, *, current: str, new: str, now: dt.datetime
+) -> None:
+    """Replace ``staff``'s password after checking the current one; every *other* session of
+    the account ends (the caller starts a fresh one for this browser).
+
+    Raises ``StaffError`` (nothing changed) for a wrong current password or a too short new one.
+    """
+    _lock(session, staff)
+    if not _password_matches(staff, current):
+        raise StaffError("Your current password is not right.")
+    check_password_rules(new)
+    staff.password_hash = hash_password(new)
+    staff.session_version += 1
+    audit.record(
+        session,
+        actor_id=staff.id,
+        action=audit.PASSWORD_CHANGED,
+        object_type="staff",
+        object_id=staff.id,
+        after={"password": audit.PERSONAL},
+        now=now,
+    )
+
+
+def unused_recovery_codes(staff: Staff) -> int:
+    """How many of ``staff``'s recovery codes are still unused."""
+    return sum(1 for code in staff.recovery_codes if code.used_at is None)
+
+
+def replace_recovery_codes(
+    session: Session, staff: Staff, *, password: str, key: bytes, now: dt.datetime
+) -> list[str]:
+    """Issue ten new recovery codes (the old ones stop working) after checking the password.
+
+    Returns the codes to show once. Raises ``StaffError`` for a wrong password.
+    """
+    _lock(session, staff)
+    if not staff.is_totp_enrolled:
+        raise StaffError("Two-factor is not set up for this account.")
+    if not _password_matches(staff, password):
+        raise StaffError("Your password is not right.")
+    staff.recovery_codes.clear()
+    session.flush()
+    codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    for plain in codes:
+        staff.recovery_codes.append(RecoveryCode(code_hash=_recovery_hash(key, staff.id, plain)))
+    audit.record(
+        session,
+        actor_id=staff.id,
+        action=audit.RECOVERY_CODES_REPLACED,
+        object_type="staff",
+        object_id=staff.id,
+        after={"recovery_codes": RECOVERY_CODE_COUNT},
+        now=now,
+    )
+    return [f"{c[:5]}-{c[5:]}" for c in codes]
+
+
 def recovery_key(secret: str) -> bytes:
     """The HMAC key for recovery codes, derived from a server secret (domain-separated)."""
     return hashlib.sha256(b"lantern recovery codes\x00" + secret.encode()).digest()

@@ -128,6 +128,12 @@ def test_admin_pages_are_accessible(live_server: LiveServer, db: Session, page: 
     assert_accessible(page, "audit trail")
     page.goto(live_server.url + "/staff/admin/audit?date_from=not-a-date")
     assert_accessible(page, "audit trail with an error")
+    page.goto(live_server.url + "/staff/account")
+    assert_accessible(page, "your account")
+    page.fill("#pw-current", "not my password")
+    page.locator("#pw-current").press("Enter")
+    page.wait_for_selector(".field-error")
+    assert_accessible(page, "your account with an error")
 
 
 def test_staff_pages_are_valid_html(app: Any, db: Session, tmp_path: Any) -> None:
@@ -179,6 +185,10 @@ def test_staff_pages_are_valid_html(app: Any, db: Session, tmp_path: Any) -> Non
     pages["temporary_password"] = added.get_data(as_text=True)
     pages["audit"] = admin_client.get("/staff/admin/audit").get_data(as_text=True)
     pages["audit_error"] = admin_client.get("/staff/admin/audit?date_from=x").get_data(as_text=True)
+    pages["account"] = admin_client.get("/staff/account").get_data(as_text=True)
+    pages["account_error"] = admin_client.post(
+        "/staff/account/password", data={"pw-current": "x", "pw-new": "y", "pw-confirm": "z"}
+    ).get_data(as_text=True)
     paths = []
     for name, text in pages.items():
         assert text.startswith("<!DOCTYPE html>"), name
