@@ -91,7 +91,8 @@ def _reference_error(reason: str) -> str:
 
 
 def _minutes_until(epoch_seconds: float) -> int:
-    return max(1, math.ceil((epoch_seconds - time.time()) / 60))
+    # Storages round the window's end up by a second or so: do not turn 60 s into "2 minutes".
+    return max(1, math.ceil((epoch_seconds - time.time() - 2) / 60))
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -252,7 +253,7 @@ def add() -> Page:
         return redirect(url_for("status.view"), code=303)
     message = (
         ngettext(
-            "Thank you. We have added your file to your complaint.",
+            "Thank you. We have added %(num)d file to your complaint.",
             "Thank you. We have added your %(num)d files to your complaint.",
             len(stored),
         )
