@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -26,7 +27,6 @@ from sqlalchemy import (
     Connection,
     Date,
     Engine,
-    Executable,
     Integer,
     String,
     case,
@@ -35,11 +35,13 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy.sql import ClauseElement
 
 from portal.models import Allegation, Complainant, Complaint, InvolvedOfficer, Officer
 from portal.vocabulary import CLOSED_STATES, PUBLIC_STATUS_OF, Finding, Gender, Race
 from publisher.keys import CROCKFORD, officer_identity
 
+_CURSOR_NUMBERS = itertools.count(1)
 #: Rows fetched per round trip (a batch of Python tuples is the only unbounded-looking buffer).
 BATCH_ROWS = 50_000
 #: Token for a value the source does not record (never a suppression: that is ``withheld``).
@@ -127,7 +129,7 @@ def _days_between(start: Any, end: Any, dialect: str) -> ColumnElement[Any]:
 def _years_since(column: Any, reference: dt.date, dialect: str) -> ColumnElement[Any]:
     """Whole years from a date column to ``reference`` (365.25-day years; -1 if after it)."""
     if dialect == "postgresql":
-        return cast(func.floor((literal(reference) - column) / 365.25), Integer)
+        return cast(func.floor((cast(literal(reference), Date) - column) / 365.25), Integer)
     # SQLite: CAST truncates toward zero, which is the floor for the non-negative case.
     days = func.julianday(literal(reference.isoformat())) - func.julianday(column)
     return case((days < 0, -1), else_=cast(days / 365.25, Integer))
@@ -161,16 +163,33 @@ def _closed() -> ColumnElement[bool]:
 
 
 def stream(
-    conn: Connection, query: Executable, batch_rows: int = BATCH_ROWS
+    conn: Connection, query: ClauseElement, batch_rows: int = BATCH_ROWS
 ) -> Iterator[Sequence[Any]]:
-    """Yield the rows of ``query`` in batches of ``batch_rows`` (server-side cursor)."""
-    result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
-    yield from result.partitions(batch_rows)
+    """Yield the rows of ``query`` as batches of plain tuples, from a server-side cursor.
+
+    The DBAPI cursor is used directly, skipping SQLAlchemy's per-row wrapping (a third of the
+    extraction time at a million cases). The queries here select only columns without result
+    processing (ints, text, enums cast to text), and their only bound values are the module's
+    own constants (closed states, formats, the as-of date), rendered as literals.
+    """
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    raw: Any = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        # A named cursor is a server-side cursor: rows arrive batch by batch.
+        cursor = raw.cursor(name=f"lantern_extract_{next(_CURSOR_NUMBERS)}")
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(batch_rows):
+            yield rows
+    finally:
+        cursor.close()
 
 
 def _frame(
     conn: Connection,
-    query: Executable,
+    query: ClauseElement,
     schema: dict[str, Any],
     on_rows: Callable[[int], None] | None,
     batch_rows: int,
