@@ -39,7 +39,7 @@ def _fail(message: str) -> None:
 
 @click.group("staff")
 def staff_group() -> None:
-    """Staff accounts: add, disable, enable, reset, list."""
+    """Staff accounts: add, disable, enable, reset, role, list."""
 
 
 @staff_group.command("add")
@@ -130,6 +130,24 @@ _account_command(
     _reset,
     "Reset {email}; every session of the account has ended.",
 )
+
+
+@staff_group.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in StaffRole]))
+def role_command(email: str, role: str) -> None:
+    """Give an account another role (its sessions end so the new permissions apply at once)."""
+    from portal.services import staff as service
+
+    try:
+        with _session() as session:
+            staff = service.get_staff(session, email)
+            service.change_role(session, staff, StaffRole(role), actor_id=None, now=utcnow())
+            address = staff.email
+    except service.StaffError as error:
+        _fail(str(error))
+        return
+    click.echo(f"{address} is now {role}; every session of the account has ended.")
 
 
 @staff_group.command("list")

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import clock
 from portal.backoffice import bp
-from portal.backoffice.admin_forms import ActionForm, AddStaffForm, AuditFilterForm
+from portal.backoffice.admin_forms import ActionForm, AddStaffForm, AuditFilterForm, RoleForm
 from portal.backoffice.guard import requires
 from portal.db import begin_write
 from portal.models import AuditEntry, Staff
@@ -55,6 +55,7 @@ def _render_staff_list(form: AddStaffForm, status: int = 200) -> tuple[str, int]
         states=states,
         form=form,
         action_form=ActionForm(),
+        role_field=RoleForm().role,
     )
     return html, status
 
@@ -172,6 +173,39 @@ def staff_reset(staff_id: int) -> BaseResponse | tuple[str, int]:
         heading=_("Account reset"),
     )
     return html, 200
+
+
+@bp.post("/admin/staff/<int:staff_id>/role")
+@requires(Permission.STAFF_MANAGE)
+def staff_role(staff_id: int) -> BaseResponse:
+    """Give an account another role (its sessions end)."""
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a role."), "error")
+        return redirect(url_for("backoffice.staff_list"))
+    session = db_session()
+    begin_write(session)
+    staff = _account_or_404(staff_id)
+    refused = _refuse_self(staff)
+    if refused:
+        return refused
+    try:
+        staff_service.change_role(
+            session, staff, StaffRole(form.role.data), actor_id=g.staff.id, now=clock.utcnow()
+        )
+    except staff_service.StaffError as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("backoffice.staff_list"))
+    session.commit()
+    flash(
+        _(
+            "%(email)s is now %(role)s. Their sessions have ended.",
+            email=staff.email,
+            role=staff.role.value,
+        ),
+        "success",
+    )
+    return redirect(url_for("backoffice.staff_list"))
 
 
 # --- audit trail -------------------------------------------------------------------------------

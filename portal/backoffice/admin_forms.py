@@ -30,6 +30,16 @@ class AddStaffForm(FlaskForm):  # type: ignore[misc]
     )
 
 
+class RoleForm(FlaskForm):  # type: ignore[misc]
+    """Change an account's role."""
+
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(role.value, role.value) for role in StaffRole],
+        validators=[InputRequired()],
+    )
+
+
 class AuditFilterForm(FlaskForm):  # type: ignore[misc]
     """Filters of the audit trail (a GET form: no CSRF, nothing changes)."""
 

@@ -53,6 +53,7 @@ STAFF_ADD = "staff.add"
 STAFF_DISABLE = "staff.disable"
 STAFF_ENABLE = "staff.enable"
 STAFF_RESET = "staff.reset"
+STAFF_ROLE = "staff.role"
 PASSWORD_CHANGED = "staff.password_changed"  # noqa: S105  (an action name)
 AUDIT_EXPORT = "audit.export"
 VIEW_COMPLAINT = "complaint.view"

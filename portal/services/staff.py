@@ -241,6 +241,27 @@ def reset_staff(session: Session, staff: Staff, *, actor_id: int | None, now: dt
     return password
 
 
+def change_role(
+    session: Session, staff: Staff, role: StaffRole, *, actor_id: int | None, now: dt.datetime
+) -> None:
+    """Give ``staff`` another role; their sessions end so the new permissions apply at once."""
+    if staff.role is role:
+        raise StaffError("The account already has that role.")
+    before = staff.role
+    staff.role = role
+    staff.session_version += 1
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=audit.STAFF_ROLE,
+        object_type="staff",
+        object_id=staff.id,
+        before={"role": before},
+        after={"role": role},
+        now=now,
+    )
+
+
 def sign_out_everywhere(session: Session, staff: Staff, *, now: dt.datetime) -> None:
     """End every session of ``staff`` (the session version every session carries changes)."""
     staff.session_version += 1

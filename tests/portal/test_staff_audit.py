@@ -276,3 +276,25 @@ def test_the_database_refuses_to_change_or_delete_an_entry(db: Session, engine) 
     audit.record(db, actor_id=None, action="login.failed", now=dt.datetime.now(dt.UTC))
     db.commit()
     assert [e.detail for e in entries(db)] == ["reason=unknown", None]
+
+
+def test_role_change_from_the_admin_screen_is_audited_and_ends_sessions(
+    admin: tuple[FlaskClient, Staff],
+    staff_client: Callable[..., tuple[FlaskClient, Staff]],
+    db: Session,
+):
+    client, me = admin
+    other_client, other = staff_client(StaffRole.INTAKE)
+    assert other_client.get("/staff/").status_code == 200
+    response = client.post(f"/staff/admin/staff/{other.id}/role", data={"role": "supervisor"})
+    assert response.status_code == 302
+    entry = last(db)
+    assert (entry.action, entry.actor_id, entry.object_id) == ("staff.role", me.id, other.id)
+    assert (entry.before, entry.after) == ({"role": "intake"}, {"role": "supervisor"})
+    assert other_client.get("/staff/").status_code == 302  # signs in again with the new role
+    same = client.post(f"/staff/admin/staff/{other.id}/role", data={"role": "supervisor"})
+    assert "already has that role" in client.get(same.location).get_data(as_text=True)
+    mine = client.post(f"/staff/admin/staff/{me.id}/role", data={"role": "supervisor"})
+    assert "your own account" in client.get(mine.location).get_data(as_text=True)
+    db.rollback()
+    assert db.get(Staff, me.id).role is StaffRole.ADMIN

@@ -97,3 +97,15 @@ def test_list(run) -> None:
     assert listing[0].split() == ["email", "role", "state", "last", "sign-in"]
     assert listing[1].split() == ["a@x.org", "commissioner", "not", "set", "up", "never"]
     assert listing[2].split() == ["b@x.org", "admin", "disabled", "never"]
+
+
+def test_role(run, db: Session) -> None:
+    run("add", "r@x.org", "--role", "intake")
+    version = account(db, "r@x.org").session_version
+    result = run("role", "r@x.org", "investigator")
+    assert result.exit_code == 0 and "now investigator" in result.output
+    staff = account(db, "r@x.org")
+    assert staff.role.value == "investigator" and staff.session_version == version + 1
+    assert run("role", "r@x.org", "investigator").exit_code == 1
+    assert run("role", "r@x.org", "king").exit_code == 2
+    assert run("role", "nobody@x.org", "admin").exit_code == 1
