@@ -2,3 +2,4 @@
 ``bp`` when imported here (one import line per module; add yours)."""
 
 from portal.backoffice import account, admin, home  # noqa: F401
+from portal.backoffice import queue  # noqa: F401
