@@ -12,6 +12,11 @@ from flask_babel import lazy_gettext as _l
 #: (endpoint, label) in display order.
 NAV_ITEMS: list[tuple[str, object]] = [
     ("backoffice.home", _l("Home")),
+    ("backoffice.case_queue", _l("Case queue")),
+    ("backoffice.staff_intake", _l("Enter a complaint")),
+    ("backoffice.closed_cases", _l("Closed cases")),
+    ("backoffice.agency_list", _l("Referral directory")),
+    ("backoffice.trend_report", _l("Trend report")),
     ("backoffice.staff_list", _l("Staff accounts")),
     ("backoffice.audit_log", _l("Audit trail")),
     ("backoffice.account", _l("Your account")),
