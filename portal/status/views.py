@@ -160,7 +160,6 @@ def _render_status(
         view=view,
         add_form=add_form,
         add_errors=errors,
-        sign_out_form=SignOutForm(),
         status_name=status_name,
         status_meaning=status_meaning,
         next_step_text=next_step_text,
