@@ -180,6 +180,35 @@ def test_an_invalid_release_is_reported_and_nothing_is_published(
     assert list(out.iterdir()) == []
 
 
+def test_a_dangling_foreign_key_is_reported_and_nothing_is_published(
+    seeded: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_csv = publisher.publish.write_csv
+
+    def orphan(frame: pl.DataFrame, path: Path) -> None:
+        # The third allegation points at a complaint that is not in complaints.csv.
+        if path.name == "allegations.csv":
+            frame = frame.with_columns(
+                pl.when(pl.int_range(pl.len()) == 2)
+                .then(pl.lit("C-000000000000"))
+                .otherwise(pl.col("complaint_id"))
+                .alias("complaint_id")
+            )
+        write_csv(frame, path)
+
+    monkeypatch.setattr(publisher.publish, "write_csv", orphan)
+    out = tmp_path / "releases"
+    with pytest.raises(PublishError) as error:
+        _publish(seeded, out, workers=2)
+    message = str(error.value)
+    assert "allegations: 1 problem(s)" in message
+    assert (
+        "row 4: foreign-key-error: complaint_id='C-000000000000' not found in "
+        "complaints.complaint_id" in message
+    )
+    assert list(out.iterdir()) == []
+
+
 def test_changelog_counts_added_changed_and_removed_complaints(
     db: Session, engine: Engine, tmp_path: Path
 ) -> None:
