@@ -51,6 +51,10 @@ def test_staff_signs_in_with_password_and_totp_keyboard_only(
     assert page.locator("h1").inner_text() == "Staff home"
     assert "Dana" in page.locator("main").inner_text()
     assert_accessible(page, "staff home")
+    refused = page.goto(live_server.url + "/staff/admin/staff")  # a supervisor is no admin
+    assert refused.status == 403
+    assert_accessible(page, "refused page")
+    page.goto(live_server.url + "/staff/")
     # Sign out with the keyboard too (a POST form with its CSRF token).
     page.locator("button.staff-signout").focus()
     page.keyboard.press("Enter")
