@@ -3,3 +3,4 @@
 
 from portal.backoffice import account, admin, home  # noqa: F401
 from portal.backoffice import queue  # noqa: F401
+from portal.backoffice import case  # noqa: F401
