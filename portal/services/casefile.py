@@ -100,7 +100,7 @@ def load_case_file(session: Session, complaint_id: int) -> CaseFile | None:
             .join(Agency, Agency.id == Referral.agency_id)
             .where(Referral.complaint_id == complaint_id)
             .order_by(Referral.referred_at, Referral.id)
-        ).tuples()
+        )
     ]
     appeals = session.scalars(
         select(Appeal).where(Appeal.complaint_id == complaint_id).order_by(Appeal.id)
@@ -147,7 +147,7 @@ def _links(session: Session, complaint_id: int) -> list[LinkedCase]:
         select(Complaint.id, Complaint.reference, Complaint.state).where(
             Complaint.id.in_(sorted(others))
         )
-    ).tuples():
+    ):
         link = others[other_id]
         found.append(LinkedCase(link.id, other_id, reference, state, link.reason))
     return sorted(found, key=lambda item: item.link_id)
@@ -162,7 +162,7 @@ def staff_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
         staff_id: name or email
         for staff_id, name, email in session.execute(
             select(Staff.id, Staff.name, Staff.email).where(Staff.id.in_(wanted))
-        ).tuples()
+        )
     }
 
 

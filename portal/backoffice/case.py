@@ -1,0 +1,116 @@
+"""The case page: everything about one case on one screen, and its evidence downloads.
+
+Opening the page shows personal data, so every view writes a ``complaint.view`` audit entry
+(and every download an ``attachment.download`` entry) before anything is shown. The action
+forms on the page post to their own endpoints (``portal/backoffice/actions.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Response, abort, current_app, g, render_template, send_file
+from werkzeug.wrappers import Response as BaseResponse
+
+from portal import clock
+from portal.backoffice import bp
+from portal.backoffice.guard import requires
+from portal.db import begin_write
+from portal.models import Attachment, Complaint
+from portal.request_db import db_session
+from portal.services import audit, evidence
+from portal.services.casefile import CaseFile, allegations_by_officer, load_case_file
+from portal.services.permissions import Permission
+from portal.workflow import allowed_actions
+
+ATTACHMENT_DOWNLOAD = "attachment.download"
+
+
+def _audited_case_file(complaint_id: int) -> CaseFile:
+    """Record the view (committed) and load the case file; 404 when there is no such case."""
+    session = db_session()
+    if session.get(Complaint, complaint_id) is None:
+        abort(404)
+    session.rollback()  # end the read so SQLite can begin the write
+    begin_write(session)
+    audit.record_view(session, actor_id=g.staff.id, complaint_id=complaint_id, now=clock.utcnow())
+    session.commit()
+    case = load_case_file(session, complaint_id)
+    if case is None:  # deleted between the two statements
+        abort(404)
+    return case
+
+
+def action_forms(case: CaseFile) -> dict[str, Any]:
+    """The action forms this staff member may use on ``case`` now, by name."""
+    return {}
+
+
+def render_case(case: CaseFile, *, forms: dict[str, Any] | None = None, status: int = 200) -> Any:
+    """The case page for ``case`` (``forms`` replaces action forms, e.g. one with errors)."""
+    all_forms = action_forms(case) | (forms or {})
+    html = render_template(
+        "backoffice/cases/case.html",
+        case=case,
+        complaint=case.complaint,
+        allegation_groups=allegations_by_officer(case.complaint),
+        districts=dict(current_app.config["DISTRICT_CHOICES"]),
+        next_actions=[a.value for a in allowed_actions(case.complaint.state)],
+        clocks=_clocks(case.complaint),
+        forms=all_forms,
+    )
+    return html, status
+
+
+def _clocks(complaint: Complaint) -> list[Any]:
+    """The case's service-level clocks."""
+    return []
+
+
+@bp.get("/cases/<int:complaint_id>")
+@requires(Permission.CASE_VIEW)
+def case_page(complaint_id: int) -> Any:
+    """Everything about one case; the view is audited (``complaint.view``)."""
+    return render_case(_audited_case_file(complaint_id))
+
+
+@bp.get("/cases/<int:complaint_id>/attachments/<int:attachment_id>")
+@requires(Permission.CASE_VIEW)
+def attachment_download(complaint_id: int, attachment_id: int) -> Response | BaseResponse:
+    """One evidence file, always as a download (never rendered by the browser); audited."""
+    session = db_session()
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.complaint_id != complaint_id:
+        abort(404)
+    try:
+        path = evidence.evidence_path(
+            Path(current_app.config["UPLOAD_FOLDER"]), attachment.stored_name
+        )
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    name, content_type = attachment.original_name, attachment.content_type
+    session.rollback()
+    begin_write(session)
+    audit.record(
+        session,
+        actor_id=g.staff.id,
+        action=ATTACHMENT_DOWNLOAD,
+        object_type="complaint",
+        object_id=complaint_id,
+        detail=f"attachment={attachment_id}",
+        now=clock.utcnow(),
+    )
+    session.commit()
+    response = send_file(
+        path,
+        mimetype=content_type,
+        as_attachment=True,
+        download_name=name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
