@@ -252,3 +252,31 @@ def test_lantern_publish_command(seeded: Engine, database_url: str, tmp_path: Pa
         main, [*args[:2], "2.1.0", *args[3:], "--policy", str(bad)], env=env
     )
     assert refused.exit_code == 2 and "lantern publish:" in refused.output
+
+
+def test_sqlite_and_postgresql_publish_the_same_bytes(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The dialect-specific SQL (months, day counts, service years) agrees byte for byte."""
+    import shutil
+
+    from portal.db import make_engine
+    from tests.conftest import _truncate_postgres
+
+    sqlite_path = tmp_path / "same.sqlite3"
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), sqlite_path)
+    postgres_url: str = request.getfixturevalue("postgres_database")
+    folders = []
+    try:
+        for name, url in (("sqlite", f"sqlite:///{sqlite_path}"), ("postgresql", postgres_url)):
+            engine = make_engine(url)
+            try:
+                seed_cases(engine, 400, 5, now=NOW, progress=False)
+                folders.append(_publish(engine, tmp_path / name))
+            finally:
+                engine.dispose()
+    finally:
+        _truncate_postgres(postgres_url)
+    first, second = ({k: v[0] for k, v in _snapshot(folder).items()} for folder in folders)
+    assert first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
