@@ -134,8 +134,19 @@ def import_(mapping_path: Path, data_dir: Path | None, dry_run: bool) -> None:
     show_default=True,
     help="Who publishes the data (datapackage.json contributors and sources).",
 )
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Processes validating the tables in parallel (1: validate in this process).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=True,
+    show_default=True,
+    help="Progress bars on stderr.",
+)
 def publish(
     version: str,
     policy_path: Path | None,
