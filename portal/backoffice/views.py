@@ -6,5 +6,6 @@ from portal.backoffice import (  # noqa: F401
     admin,
     case,
     home,
+    intake,
     queue,
 )
