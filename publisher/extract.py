@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -224,7 +224,7 @@ def _keyed_sha256(key: bytes) -> tuple[Any, Any]:
     return inner, outer
 
 
-def _pseudonyms(ids: Sequence[str], prefix: str, key: bytes) -> list[str]:
+def _pseudonyms(ids: Iterable[str], prefix: str, key: bytes) -> list[str]:
     """``prefix-`` + 12 base32 chars of HMAC-SHA256(key, identity) for each identity.
 
     Same result as ``publisher.keys.pseudonym`` (the first 60 bits of the HMAC), several times
@@ -370,7 +370,7 @@ def _complaints(
     }
     frame = _frame(conn, query, schema, progress, batch_rows)
     public = {state.value: status.value for state, status in PUBLIC_STATUS_OF.items()}
-    pseudonyms = _pseudonyms([f"complaint:{i}" for i in frame["_id"].to_list()], "C", key)
+    pseudonyms = _pseudonyms((f"complaint:{i}" for i in frame["_id"]), "C", key)
     return frame.with_columns(
         pl.Series("complaint_id", pseudonyms, dtype=pl.Utf8),
         _month_date("received_month").alias("received_month"),
