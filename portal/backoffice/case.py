@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, current_app, g, render_template, send_file
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal import clock
@@ -19,7 +20,7 @@ from portal.backoffice.guard import requires
 from portal.db import begin_write
 from portal.models import Attachment, Complaint
 from portal.request_db import db_session
-from portal.services import audit, evidence
+from portal.services import audit, clocks, evidence
 from portal.services.casefile import CaseFile, allegations_by_officer, load_case_file
 from portal.services.permissions import Permission
 from portal.workflow import allowed_actions
@@ -63,9 +64,35 @@ def render_case(case: CaseFile, *, forms: dict[str, Any] | None = None, status: 
     return html, status
 
 
-def _clocks(complaint: Complaint) -> list[Any]:
-    """The case's service-level clocks."""
-    return []
+CLOCK_LABELS = {
+    clocks.ClockName.ACKNOWLEDGE: _l("Acknowledge"),
+    clocks.ClockName.SCREEN: _l("Screen"),
+    clocks.ClockName.FIRST_CONTACT: _l("First contact"),
+    clocks.ClockName.INVESTIGATE: _l("Complete the investigation"),
+    clocks.ClockName.UPDATE: _l("Update the complainant"),
+}
+CLOCK_STATES = {
+    clocks.ClockState.MET: _l("met"),
+    clocks.ClockState.RUNNING: _l("running"),
+    clocks.ClockState.DUE_SOON: _l("due soon"),
+    clocks.ClockState.OVERDUE: _l("overdue"),
+}
+
+
+def _clocks(complaint: Complaint) -> list[dict[str, Any]]:
+    """The case's service-level clocks, labelled for the page."""
+    levels = clocks.ServiceLevels.from_config(current_app.config)
+    found = clocks.case_clocks(db_session(), complaint, levels, clock.utcnow())
+    return [
+        {
+            "label": CLOCK_LABELS.get(c.name, c.name.value),
+            "due_on": c.due_on,
+            "state": c.state.value,
+            "state_label": str(CLOCK_STATES[c.state])
+            + (" " + str(_l("(late)")) if c.is_late and c.state is clocks.ClockState.MET else ""),
+        }
+        for c in found
+    ]
 
 
 @bp.get("/cases/<int:complaint_id>")

@@ -199,3 +199,24 @@ def test_commissioner_sees_closed_cases_without_identity(
 def test_closed_case_list_is_refused_to_other_roles(staff_client: StaffClient) -> None:
     client, _ = staff_client(StaffRole.INVESTIGATOR)
     assert client.get("/staff/closed").status_code == 403
+
+
+def test_queue_filters_overdue_and_due_soon(db: Session, staff_client: StaffClient) -> None:
+    now = dt.datetime.now(dt.UTC)
+    overdue = _case(db, now=T0)  # not acknowledged for months
+    fresh = _case(db, now=now)  # acknowledgement due within two business days
+    _case(db, now=now, state=CaseState.CLOSED)  # no clock runs
+    client, _ = staff_client(StaffRole.SUPERVISOR)
+    late = client.get("/staff/cases?deadline=overdue&status=all").get_data(as_text=True)
+    assert references_in_table(late) == [overdue.reference]
+    soon = client.get("/staff/cases?deadline=due_soon&status=all").get_data(as_text=True)
+    assert references_in_table(soon) == [fresh.reference]
+
+
+def test_case_page_shows_its_clocks(db: Session, staff_client: StaffClient) -> None:
+    overdue = _case(db, now=T0)
+    client, _ = staff_client(StaffRole.INTAKE)
+    page = client.get(f"/staff/cases/{overdue.id}").get_data(as_text=True)
+    assert "Deadlines (business days)" in page
+    # Received Monday 2025-03-03: acknowledgement due two business days later, now overdue.
+    assert re.search(r"Acknowledge</th><td>2025-03-05</td><td><span[^>]*>overdue", page)
