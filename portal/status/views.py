@@ -150,22 +150,15 @@ def lookup() -> Page:
     return (page, 429) if locked_minutes else page
 
 
-def _render_status(
-    view: PublicView, add_form: AddInformationForm | None = None, code: int = 200
-) -> Page:
-    add_form = add_form or AddInformationForm(formdata=None)
-    errors = [(f.id, f.errors[0]) for f in add_form if f.errors]
-    page = render_template(
+def _render_status(view: PublicView) -> str:
+    return render_template(
         "status/view.html",
         view=view,
-        add_form=add_form,
-        add_errors=errors,
         status_name=status_name,
         status_meaning=status_meaning,
         next_step_text=next_step_text,
         expected_label=expected_label,
     )
-    return (page, code) if code != 200 else page
 
 
 @bp.get("/view")
@@ -209,15 +202,17 @@ def _rejection(error: evidence.EvidenceRejected) -> str:
     )
 
 
-@bp.post("/add")
+@bp.route("/add", methods=["GET", "POST"])
 def add() -> Page:
-    """Add text and/or files to the open complaint, then back to its page."""
+    """The add-information form; a POST adds text and/or files, then back to the status page."""
     handle = _current_handle()
     if handle is None:
         return _session_ended()
     form = AddInformationForm()
     db = db_session()
     now = clock.utcnow()
+    if request.method == "GET":
+        return _redisplay(handle, form, code=200)
     if not form.validate_on_submit():
         return _redisplay(handle, form)
     config = current_app.config
@@ -263,14 +258,19 @@ def add() -> Page:
     return redirect(url_for("status.view"), code=303)
 
 
-def _redisplay(handle: int, form: AddInformationForm) -> Page:
-    """The status page again with the add-information form's errors (what was typed is kept)."""
+def _redisplay(handle: int, form: AddInformationForm, code: int = 400) -> Page:
+    """The add-information page (again, with its errors: what was typed is kept)."""
     public = status_service.view_complaint(
         db_session(), handle, now=clock.utcnow(), levels=_levels()
     )
     if public is None:
         return _session_ended()
-    return _render_status(public, form, code=400)
+    if not public.is_open:
+        flash(_("This complaint is closed, so nothing more can be added to it."), "error")
+        return redirect(url_for("status.view"), code=303)
+    errors = [(f.id, f.errors[0]) for f in form if f.errors]
+    page = render_template("status/add.html", view=public, form=form, errors=errors)
+    return (page, code) if code != 200 else page
 
 
 @bp.route("/withdraw", methods=["GET", "POST"])

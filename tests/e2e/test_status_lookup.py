@@ -79,6 +79,27 @@ def test_keyboard_only_lookup_and_status_page(
     assert fits(page, 320)
     page.set_viewport_size({"width": 390, "height": 844})
 
+    # Adding information has its own page; back to the status with the keyboard.
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        text = page.evaluate("document.activeElement.textContent.trim()")
+        if text == "Add information or evidence":
+            break
+    else:
+        raise AssertionError("the add-information link is not reachable with the Tab key")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#text")
+    assert_accessible(page, "add information page")
+    saved.append(save(page, tmp_path, "add"))
+    tab_to(page, "text")
+    page.keyboard.type("The car had a dent on the left door.")
+    page.keyboard.press("Tab")  # the file input
+    page.keyboard.press("Tab")  # the button
+    page.keyboard.press("Enter")
+    page.wait_for_selector("ol.timeline")
+    assert "The car had a dent on the left door." in page.inner_text("ol.timeline")
+    page.keyboard.press("Tab")  # from the top of the page again
+
     # The withdraw confirmation is reachable by keyboard too (and withdraws nothing yet).
     for _ in range(80):
         page.keyboard.press("Tab")

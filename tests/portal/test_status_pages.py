@@ -284,6 +284,15 @@ def test_a_refused_file_is_named_and_the_text_is_kept(client: FlaskClient, db: S
     assert db.scalar(select(func.count()).select_from(Attachment)) == 0
 
 
+def test_the_add_page_has_its_own_form(client: FlaskClient, db: Session) -> None:
+    filed = make_complaint(db)
+    signed_in(client, filed)
+    page = client.get("/status/add")
+    assert page.status_code == 200
+    assert 'enctype="multipart/form-data"' in page.text and 'name="files"' in page.text
+    assert filed.reference in page.text
+
+
 def test_adding_nothing_asks_for_something(client: FlaskClient, db: Session) -> None:
     filed = make_complaint(db)
     signed_in(client, filed)
@@ -307,6 +316,7 @@ def test_withdrawing_asks_for_confirmation_first(client: FlaskClient, db: Sessio
     assert "You have withdrawn your complaint." in page
     assert "Status Withdrawn" in page and "You withdrew your complaint" in page
     assert "Add information or evidence" not in page and "Withdraw my complaint" not in page
+    db.rollback()  # end the test session's snapshot (SQLite WAL) before reading again
     db.refresh(complaint)
     assert complaint.state is CaseState.WITHDRAWN
 
