@@ -1,0 +1,651 @@
+"""Casework services: the shared rules, screening, referrals, assignment, activities, notes,
+links and messages to the complainant. Findings and closure are in ``investigation``, appeals and
+the satisfaction survey in ``appeals``.
+
+Every function takes the ``session``, the ``actor`` (a ``Staff``; None only where the complainant
+acts) and the clock (``now``), and commits nothing: the caller commits, so a change, its audit
+entry (``portal.services.audit``) and its outbox email stand or fall together. A function starts a
+write transaction itself when none is open (``portal.db.begin_write``) and locks the complaint row
+on PostgreSQL. Refusals raise ``CaseworkError`` (or ``portal.workflow.WorkflowError`` for an illegal
+transition; both are ``ValueError`` with a message for staff) before anything is changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from portal.db import begin_write
+from portal.models import (
+    Activity,
+    Agency,
+    Complaint,
+    ComplaintLink,
+    InternalNote,
+    Referral,
+    Staff,
+    StatusEvent,
+)
+from portal.services import audit
+from portal.services.clocks import ServiceLevels, expected_next_date
+from portal.services.notify import MailSettings, notify_complainants
+from portal.services.permissions import Permission, has_permission
+from portal.vocabulary import (
+    CLOSED_STATES,
+    PUBLIC_STATUS_OF,
+    ActivityKind,
+    CaseState,
+    PublicStatus,
+    ScreeningOutcome,
+    StaffRole,
+    StatusEventKind,
+)
+from portal.workflow import Action, transition
+
+DEFAULT_MAIL = MailSettings()
+
+
+class CaseworkError(ValueError):
+    """A casework request refused before anything changed; ``str(error)`` says why."""
+
+
+# --- shared rules ---------------------------------------------------------------------------
+
+
+def start_write(session: Session) -> None:
+    """Begin a write transaction unless the caller already opened one."""
+    if not session.in_transaction():
+        begin_write(session)
+
+
+def require(actor: Staff | None, permission: Permission) -> Staff:
+    """Return ``actor`` if it is an active staff member granted ``permission``; else raise."""
+    if actor is None or not actor.is_active or not has_permission(actor.role, permission):
+        raise CaseworkError("You are not allowed to do this.")
+    return actor
+
+
+def load_complaint(session: Session, complaint_id: int) -> Complaint:
+    """The complaint, locked for update (PostgreSQL); ``CaseworkError`` when there is none."""
+    start_write(session)
+    complaint = session.scalar(
+        select(Complaint).where(Complaint.id == complaint_id).with_for_update()
+    )
+    if complaint is None:
+        raise CaseworkError("There is no such case.")
+    return complaint
+
+
+def require_open(complaint: Complaint) -> None:
+    """Refuse changes to a case that is closed (or under appeal)."""
+    if complaint.state in CLOSED_STATES:
+        raise CaseworkError("This case is closed; reopen it before changing it.")
+
+
+def record(
+    session: Session,
+    actor: Staff | None,
+    action: str,
+    object_type: str,
+    object_id: int,
+    now: dt.datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    *,
+    personal: tuple[str, ...] = (),
+    detail: str | None = None,
+) -> None:
+    """Write the audit entry for a staff (or complainant) action: changed fields only, personal
+    fields masked (``audit.changes``)."""
+    old, new = audit.changes(before or {}, after or {}, personal=personal)
+    audit.record(
+        session,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=old or None,
+        after=new or None,
+        detail=detail,
+        now=now,
+    )
+
+
+def appeal_until(complaint: Complaint, settings: MailSettings) -> dt.date | None:
+    """The last day the complainant may ask for a review (None when not closed or withdrawn)."""
+    if complaint.state not in (CaseState.CLOSED, CaseState.DECLINED) or complaint.closed_at is None:
+        return None
+    return complaint.closed_at.astimezone(dt.UTC).date() + dt.timedelta(
+        days=settings.appeal_window_days
+    )
+
+
+def move(
+    session: Session,
+    complaint: Complaint,
+    action: Action,
+    *,
+    actor: Staff | None,
+    now: dt.datetime,
+    settings: MailSettings,
+    levels: ServiceLevels | None = None,
+    reason: str | None = None,
+    email: str | None = "status",
+) -> None:
+    """Apply a workflow ``action``, audit it (state before → after) and, when the public status
+    changed, queue the ``email`` template (``status`` by default; None: no email)."""
+    before = complaint.state
+    status_before = PUBLIC_STATUS_OF[before]
+    transition(
+        complaint, action, actor_id=actor.id if actor is not None else None, now=now, reason=reason
+    )
+    record(
+        session,
+        actor,
+        f"complaint.{action.value}",
+        "complaint",
+        complaint.id,
+        now,
+        {"state": before},
+        {"state": complaint.state},
+    )
+    status = PUBLIC_STATUS_OF[complaint.state]
+    if email is None or status is status_before:
+        return
+    if email == "status":
+        notify_complainants(
+            session,
+            complaint,
+            "status",
+            {
+                "status": status.value,
+                "expected_on": expected_next_date(complaint, levels or _levels(settings), now)
+                if status not in (PublicStatus.CLOSED, PublicStatus.APPEAL_DECIDED)
+                else None,
+                "appeal_until": appeal_until(complaint, settings),
+            },
+            settings=settings,
+            now=now,
+        )
+
+
+def _levels(settings: MailSettings) -> ServiceLevels:
+    return ServiceLevels(appeal_window_days=settings.appeal_window_days)
+
+
+# --- screening ------------------------------------------------------------------------------
+
+
+def acknowledge(
+    session: Session,
+    complaint_id: int,
+    *,
+    actor: Staff,
+    now: dt.datetime,
+    settings: MailSettings = DEFAULT_MAIL,
+) -> Complaint:
+    """Record that the complaint was acknowledged (public status stays "received")."""
+    require(actor, Permission.CASE_SCREEN)
+    complaint = load_complaint(session, complaint_id)
+    move(session, complaint, Action.ACKNOWLEDGE, actor=actor, now=now, settings=settings)
+    return complaint
+
+
+def start_screening(
+    session: Session,
+    complaint_id: int,
+    *,
+    actor: Staff,
+    now: dt.datetime,
+    settings: MailSettings = DEFAULT_MAIL,
+    levels: ServiceLevels | None = None,
+) -> Complaint:
+    """Start the screening review (public status "under review"; the complainant is emailed)."""
+    require(actor, Permission.CASE_SCREEN)
+    complaint = load_complaint(session, complaint_id)
+    move(
+        session,
+        complaint,
+        Action.START_SCREENING,
+        actor=actor,
+        now=now,
+        settings=settings,
+        levels=levels,
+    )
+    return complaint
+
+
+_SCREEN_ACTIONS = {
+    ScreeningOutcome.INVESTIGATE: Action.SCREEN_INVESTIGATE,
+    ScreeningOutcome.EARLY_RESOLUTION: Action.SCREEN_EARLY_RESOLUTION,
+    ScreeningOutcome.REFER: Action.SCREEN_REFER,
+    ScreeningOutcome.DECLINE: Action.SCREEN_DECLINE,
+}
+
+
+def screen(
+    session: Session,
+    complaint_id: int,
+    outcome: ScreeningOutcome,
+    *,
+    actor: Staff,
+    now: dt.datetime,
+    reason: str | None = None,
+    agency_id: int | None = None,
+    follow_up_on: dt.date | None = None,
+    settings: MailSettings = DEFAULT_MAIL,
+    levels: ServiceLevels | None = None,
+) -> Complaint:
+    """Record the screening decision and move the case on.
+
+    ``refer`` needs an active ``agency_id`` and a ``follow_up_on`` date (today or later) and
+    creates a ``Referral``; ``decline`` needs a ``reason`` (internal, never shown publicly). A case
+    still "received"/"acknowledged" is moved through screening in the same step (one email to
+    the complainant, for the decision). Raises ``CaseworkError``/``WorkflowError``.
+    """
+    require(actor, Permission.CASE_SCREEN)
+    complaint = load_complaint(session, complaint_id)
+    agency: Agency | None = None
+    if outcome is ScreeningOutcome.REFER:
+        agency = session.get(Agency, agency_id) if agency_id is not None else None
+        if agency is None or not agency.is_active:
+            raise CaseworkError("Choose an agency from the referral directory.")
+        if follow_up_on is None or follow_up_on < now.date():
+            raise CaseworkError("Choose a follow-up date (today or later) for the referral.")
+    if complaint.state in (CaseState.RECEIVED, CaseState.ACKNOWLEDGED):
+        move(
+            session,
+            complaint,
+            Action.START_SCREENING,
+            actor=actor,
+            now=now,
+            settings=settings,
+            email=None,
+        )
+    move(
+        session,
+        complaint,
+        _SCREEN_ACTIONS[outcome],
+        actor=actor,
+        now=now,
+        settings=settings,
+        levels=levels,
+        reason=reason,
+    )
+    if agency is not None:
+        referral = Referral(
+            complaint_id=complaint.id,
+            agency_id=agency.id,
+            referred_at=now,
+            follow_up_on=follow_up_on,
+            actor_id=actor.id,
+        )
+        session.add(referral)
+        session.flush()
+        record(
+            session,
+            actor,
+            "referral.add",
+            "complaint",
+            complaint.id,
+            now,
+            after={"agency_id": agency.id, "follow_up_on": follow_up_on, "referral": referral.id},
+        )
+    return complaint
+
+
+# --- the referral directory and referral follow-up ------------------------------------------
+
+
+def add_agency(
+    session: Session,
+    *,
+    name: str,
+    contact: str | None,
+    handles: str | None,
+    actor: Staff,
+    now: dt.datetime,
+) -> Agency:
+    """Add an agency or service provider to the referral directory (names are unique)."""
+    require(actor, Permission.REFERRAL_DIRECTORY)
+    start_write(session)
+    name = " ".join(name.split())
+    if not name:
+        raise CaseworkError("Give the agency a name.")
+    if session.scalar(select(Agency.id).where(Agency.name == name)) is not None:
+        raise CaseworkError("An agency with this name is already in the directory.")
+    agency = Agency(name=name, contact=contact or None, handles=handles or None, is_active=True)
+    session.add(agency)
+    session.flush()
+    record(
+        session,
+        actor,
+        "agency.add",
+        "agency",
+        agency.id,
+        now,
+        after={"name": name, "contact": contact, "handles": handles, "is_active": True},
+    )
+    return agency
+
+
+def edit_agency(
+    session: Session,
+    agency_id: int,
+    *,
+    actor: Staff,
+    now: dt.datetime,
+    name: str | None = None,
+    contact: str | None = None,
+    handles: str | None = None,
+    is_active: bool | None = None,
+) -> Agency:
+    """Change an agency's details (only the arguments given); retire it with ``is_active=False``."""
+    require(actor, Permission.REFERRAL_DIRECTORY)
+    start_write(session)
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise CaseworkError("There is no such agency.")
+    fields = ("name", "contact", "handles", "is_active")
+    before = {key: getattr(agency, key) for key in fields}
+    if name is not None:
+        name = " ".join(name.split())
+        if not name:
+            raise CaseworkError("Give the agency a name.")
+        clash = session.scalar(select(Agency.id).where(Agency.name == name, Agency.id != agency.id))
+        if clash is not None:
+            raise CaseworkError("An agency with this name is already in the directory.")
+        agency.name = name
+    if contact is not None:
+        agency.contact = contact or None
+    if handles is not None:
+        agency.handles = handles or None
+    if is_active is not None:
+        agency.is_active = is_active
+    record(
+        session,
+        actor,
+        "agency.edit",
+        "agency",
+        agency.id,
+        now,
+        before,
+        {key: getattr(agency, key) for key in fields},
+    )
+    return agency
+
+
+def list_agencies(session: Session, *, active_only: bool = True) -> list[Agency]:
+    """The referral directory, by name (active agencies only unless ``active_only`` is False)."""
+    query = select(Agency).order_by(Agency.name)
+    if active_only:
+        query = query.where(Agency.is_active.is_(True))
+    return list(session.scalars(query))
+
+
+def record_referral_outcome(
+    session: Session, referral_id: int, *, outcome: str, actor: Staff, now: dt.datetime
+) -> Referral:
+    """Record what the agency did with a referral (the follow-up)."""
+    require(actor, Permission.CASE_SCREEN)
+    start_write(session)
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        raise CaseworkError("There is no such referral.")
+    outcome = outcome.strip()
+    if not outcome:
+        raise CaseworkError("Describe the outcome the agency reported.")
+    before = {"outcome": referral.outcome, "outcome_at": referral.outcome_at}
+    referral.outcome, referral.outcome_at = outcome, now
+    record(
+        session,
+        actor,
+        "referral.outcome",
+        "complaint",
+        referral.complaint_id,
+        now,
+        before,
+        {"outcome": outcome, "outcome_at": now},
+        personal=("outcome",),
+        detail=f"referral={referral.id}",
+    )
+    return referral
+
+
+def referrals_due(session: Session, today: dt.date) -> list[Referral]:
+    """Referrals without an outcome whose follow-up date is today or earlier, oldest first."""
+    return list(
+        session.scalars(
+            select(Referral)
+            .where(Referral.outcome_at.is_(None), Referral.follow_up_on <= today)
+            .order_by(Referral.follow_up_on, Referral.id)
+        )
+    )
+
+
+# --- assignment, activities, notes, links ---------------------------------------------------
+
+ASSIGNABLE_ROLES = (StaffRole.INVESTIGATOR, StaffRole.SUPERVISOR)
+
+
+def assign(
+    session: Session,
+    complaint_id: int,
+    investigator_id: int | None,
+    *,
+    actor: Staff,
+    now: dt.datetime,
+) -> Complaint:
+    """Assign the case to an active investigator or supervisor (None: unassign)."""
+    require(actor, Permission.CASE_ASSIGN)
+    complaint = load_complaint(session, complaint_id)
+    require_open(complaint)
+    if investigator_id is not None:
+        investigator = session.get(Staff, investigator_id)
+        if (
+            investigator is None
+            or not investigator.is_active
+            or investigator.role not in ASSIGNABLE_ROLES
+        ):
+            raise CaseworkError("Assign the case to an active investigator or supervisor.")
+    before = complaint.assigned_to_id
+    complaint.assigned_to_id = investigator_id
+    complaint.updated_at = now
+    record(
+        session,
+        actor,
+        "complaint.assign",
+        "complaint",
+        complaint.id,
+        now,
+        {"assigned_to_id": before},
+        {"assigned_to_id": investigator_id},
+    )
+    return complaint
+
+
+def log_activity(
+    session: Session,
+    complaint_id: int,
+    *,
+    kind: ActivityKind,
+    occurred_on: dt.date,
+    summary: str,
+    actor: Staff,
+    now: dt.datetime,
+) -> Activity:
+    """Log an investigation activity that took place on ``occurred_on`` (not in the future,
+    not before the complaint was received)."""
+    require(actor, Permission.CASE_INVESTIGATE)
+    complaint = load_complaint(session, complaint_id)
+    require_open(complaint)
+    if occurred_on > now.date():
+        raise CaseworkError("The activity date cannot be in the future.")
+    if occurred_on < complaint.received_at.date():
+        raise CaseworkError("The activity date cannot be before the complaint was received.")
+    activity = Activity(
+        complaint_id=complaint.id,
+        kind=kind,
+        occurred_on=occurred_on,
+        summary=summary.strip(),
+        actor_id=actor.id,
+        created_at=now,
+    )
+    session.add(activity)
+    complaint.updated_at = now
+    session.flush()
+    record(
+        session,
+        actor,
+        "activity.add",
+        "complaint",
+        complaint.id,
+        now,
+        after={"kind": kind, "occurred_on": occurred_on, "summary": summary},
+        personal=("summary",),
+        detail=f"activity={activity.id}",
+    )
+    return activity
+
+
+def add_note(
+    session: Session, complaint_id: int, body: str, *, actor: Staff, now: dt.datetime
+) -> InternalNote:
+    """Add an internal note (staff only; never shown to the complainant or published)."""
+    require(actor, Permission.CASE_VIEW)
+    complaint = load_complaint(session, complaint_id)
+    body = body.strip()
+    if not body:
+        raise CaseworkError("Write the note first.")
+    note = InternalNote(complaint_id=complaint.id, author_id=actor.id, body=body, created_at=now)
+    session.add(note)
+    session.flush()
+    record(
+        session,
+        actor,
+        "note.add",
+        "complaint",
+        complaint.id,
+        now,
+        after={"body": body},
+        personal=("body",),
+        detail=f"note={note.id}",
+    )
+    return note
+
+
+def link_complaints(
+    session: Session,
+    complaint_id: int,
+    related_id: int,
+    *,
+    reason: str | None,
+    actor: Staff,
+    now: dt.datetime,
+) -> ComplaintLink:
+    """Record two complaints as related (duplicates, one public incident). Links are
+    symmetric: linking B to A when A is linked to B is refused as already linked."""
+    require(actor, Permission.CASE_LINK)
+    if complaint_id == related_id:
+        raise CaseworkError("A complaint cannot be linked to itself.")
+    complaint = load_complaint(session, complaint_id)
+    if session.get(Complaint, related_id) is None:
+        raise CaseworkError("There is no such case to link.")
+    exists = session.scalar(
+        select(ComplaintLink.id).where(
+            or_(
+                (ComplaintLink.complaint_id == complaint_id)
+                & (ComplaintLink.related_id == related_id),
+                (ComplaintLink.complaint_id == related_id)
+                & (ComplaintLink.related_id == complaint_id),
+            )
+        )
+    )
+    if exists is not None:
+        raise CaseworkError("These complaints are already linked.")
+    link = ComplaintLink(
+        complaint_id=complaint.id,
+        related_id=related_id,
+        reason=(reason or "").strip() or None,
+        created_at=now,
+        actor_id=actor.id,
+    )
+    session.add(link)
+    session.flush()
+    record(
+        session,
+        actor,
+        "complaint.link",
+        "complaint",
+        complaint.id,
+        now,
+        after={"related_id": related_id},
+    )
+    return link
+
+
+def linked_complaints(session: Session, complaint_id: int) -> list[int]:
+    """Ids of the complaints linked to ``complaint_id`` (either direction), ascending."""
+    rows = session.execute(
+        select(ComplaintLink.complaint_id, ComplaintLink.related_id).where(
+            or_(
+                ComplaintLink.complaint_id == complaint_id,
+                ComplaintLink.related_id == complaint_id,
+            )
+        )
+    )
+    return sorted({b if a == complaint_id else a for a, b in rows})
+
+
+# --- messages to the complainant ------------------------------------------------------------
+
+MAX_MESSAGE_CHARS = 5000
+
+
+def send_message(
+    session: Session,
+    complaint_id: int,
+    text: str,
+    *,
+    actor: Staff,
+    now: dt.datetime,
+    settings: MailSettings = DEFAULT_MAIL,
+) -> StatusEvent:
+    """Send the complainant a message: it appears on their status page (no staff name) and is
+    emailed to each complainant who gave an email, in their language. Restarts the update clock."""
+    require(actor, Permission.CASE_MESSAGE)
+    complaint = load_complaint(session, complaint_id)
+    text = text.strip()
+    if not text:
+        raise CaseworkError("Write the message first.")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise CaseworkError(f"Keep the message under {MAX_MESSAGE_CHARS} characters.")
+    event = StatusEvent(
+        kind=StatusEventKind.MESSAGE,
+        public_status=None,
+        message=text,
+        created_at=now,
+        actor_id=actor.id,
+    )
+    complaint.status_events.append(event)
+    complaint.last_complainant_update_at = now
+    complaint.updated_at = now
+    session.flush()
+    record(
+        session,
+        actor,
+        "complaint.message",
+        "complaint",
+        complaint.id,
+        now,
+        after={"message": text},
+        personal=("message",),
+        detail=f"status_event={event.id}",
+    )
+    notify_complainants(
+        session, complaint, "message", {"message": text}, settings=settings, now=now
+    )
+    return event

@@ -1,0 +1,161 @@
+"""Emails to complainants about their case, rendered in their language without Flask.
+
+The templates are plain-text Jinja2 files under ``portal/backoffice/templates/mail/``; their
+strings live in the back-office catalog (``portal/backoffice/translations``) and are translated
+through a Babel ``Translations`` object for the complainant's language, so the same email comes
+out of a web request, a command or a test. No email ever contains the access code (the office
+does not have it: only its keyed hash is stored), internal reasons, notes or staff names.
+
+``notify_complainants`` queues one email per complainant who gave an email address, in the
+caller's transaction (``portal.services.mail.queue_email``): the email exists if and only if the
+change it reports is committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.dates import format_date
+from babel.support import NullTranslations, Translations
+from sqlalchemy.orm import Session
+
+from portal.models import Complaint, OutboxMessage
+from portal.services.mail import queue_email
+
+PORTAL = Path(__file__).resolve().parent.parent
+MAIL_TEMPLATES = PORTAL / "backoffice" / "templates" / "mail"
+BACKOFFICE_TRANSLATIONS = PORTAL / "backoffice" / "translations"
+LANGUAGES = ("en", "es")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Office details the case emails name, and the service levels' appeal window."""
+
+    office_name: str = "Office of Police Oversight"
+    status_url: str | None = None  # where a complainant checks their complaint
+    appeal_window_days: int = 30
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
+        """Read ``OFFICE_NAME``, ``PUBLIC_BASE_URL`` (+ ``/status``) and ``APPEAL_WINDOW_DAYS``."""
+        base = str(config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+        return cls(
+            office_name=str(config.get("OFFICE_NAME") or cls.office_name),
+            status_url=f"{base}/status" if base else None,
+            appeal_window_days=int(config.get("APPEAL_WINDOW_DAYS", cls.appeal_window_days)),
+        )
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """A rendered email: one-line subject and plain-text body."""
+
+    subject: str
+    body: str
+
+
+def language_of(value: str | None) -> str:
+    """A supported language code for ``value`` (English when unknown or missing)."""
+    code = (value or "en").split("-")[0].split("_")[0].lower()
+    return code if code in LANGUAGES else "en"
+
+
+@functools.lru_cache(maxsize=8)
+def _translations(language: str) -> NullTranslations:
+    if language == "en":
+        return NullTranslations()
+    return Translations.load(str(BACKOFFICE_TRANSLATIONS), [language], domain="messages")
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(language: str) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(MAIL_TEMPLATES)),
+        extensions=["jinja2.ext.i18n"],
+        autoescape=False,  # plain text email  # noqa: S701
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        _translations(language), newstyle=True
+    )
+    return environment
+
+
+def format_day(day: dt.date | None, language: str) -> str | None:
+    """A date written out for ``language`` (e.g. "March 5, 2025" / "5 de marzo de 2025")."""
+    return None if day is None else format_date(day, format="long", locale=language)
+
+
+def render(template: str, language: str, context: Mapping[str, Any]) -> RenderedEmail:
+    """Render ``<template>_subject.txt`` and ``<template>.txt`` in ``language``.
+
+    ``template`` is one of ``status``, ``message``, ``closure``, ``appeal``. Raises
+    ``jinja2.UndefinedError`` when the context lacks a variable the template uses.
+    """
+    environment = _environment(language_of(language))
+    subject = environment.get_template(f"{template}_subject.txt").render(context)
+    body = environment.get_template(f"{template}.txt").render(context)
+    return RenderedEmail(subject=" ".join(subject.split()), body=body)
+
+
+def recipients(complaint: Complaint) -> list[tuple[str, str]]:
+    """(email, language) for each complainant of ``complaint`` who gave an email address."""
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for person in complaint.complainants:
+        address = (person.email or "").strip()
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            found.append((address, language_of(person.language or complaint.preferred_language)))
+    return found
+
+
+def notify_complainants(
+    session: Session,
+    complaint: Complaint,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    settings: MailSettings,
+    now: dt.datetime,
+) -> list[OutboxMessage]:
+    """Queue ``template`` to every complainant with an email, each in their own language.
+
+    ``context`` is completed with ``reference``, ``office_name`` and ``status_url``; values
+    that are dates are written out in each recipient's language. Returns the queued messages
+    (none when nobody gave an email). Not committed: the caller commits with its change.
+    """
+    queued: list[OutboxMessage] = []
+    for address, language in recipients(complaint):
+        values = {
+            key: format_day(value, language) if isinstance(value, dt.date) else value
+            for key, value in context.items()
+        }
+        values.update(
+            reference=complaint.reference,
+            office_name=settings.office_name,
+            status_url=settings.status_url,
+        )
+        email = render(template, language, values)
+        queued.append(
+            queue_email(
+                session,
+                to=address,
+                subject=email.subject,
+                body=email.body,
+                language=language,
+                complaint_id=complaint.id,
+                now=now,
+            )
+        )
+    return queued
