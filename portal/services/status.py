@@ -200,6 +200,10 @@ def lookup(
         select(
             Complaint.id,
             Complaint.access_code_hash,
+            Complaint.reference,
+            Complaint.state,
+            Complaint.received_at,
+            Complaint.closed_at,
             LookupLock.failures,
             LookupLock.locked_until,
         )
@@ -214,7 +218,8 @@ def lookup(
     if not matches:
         _record_failure(session, lock_key, now, max_failures, lock_minutes)
         return None
-    view = _build_view(session, row.id, now, levels or ServiceLevels())
+    head = _Head(row.id, row.reference, row.state, row.received_at, row.closed_at)
+    view = _build_view(session, head, now, levels or ServiceLevels())
     if row.failures is not None:
         session.rollback()
         begin_write(session)
@@ -274,21 +279,39 @@ def view_complaint(
 
     Returns None when it no longer exists. Ends the session's (read) transaction.
     """
-    exists = session.execute(select(Complaint.id).where(Complaint.id == complaint_id)).first()
-    view = _build_view(session, complaint_id, now, levels or ServiceLevels()) if exists else None
+    complaint = session.execute(
+        select(
+            Complaint.id,
+            Complaint.reference,
+            Complaint.state,
+            Complaint.received_at,
+            Complaint.closed_at,
+        ).where(Complaint.id == complaint_id)
+    ).first()
+    view = None
+    if complaint is not None:
+        head = _Head(*complaint)
+        view = _build_view(session, head, now, levels or ServiceLevels())
     session.commit()
     return view
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Head:
+    """The public columns of one complaint."""
+
+    id: int
+    reference: str
+    state: CaseState
+    received_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
 def _build_view(
-    session: Session, complaint_id: int, now: dt.datetime, levels: ServiceLevels
+    session: Session, complaint: _Head, now: dt.datetime, levels: ServiceLevels
 ) -> PublicView:
-    """Read the public columns and events of one complaint into a ``PublicView``."""
-    complaint = session.execute(
-        select(
-            Complaint.reference, Complaint.state, Complaint.received_at, Complaint.closed_at
-        ).where(Complaint.id == complaint_id)
-    ).one()
+    """Build the ``PublicView`` of ``complaint`` with its public events."""
+    complaint_id = complaint.id
     events = session.execute(
         select(
             StatusEvent.kind, StatusEvent.public_status, StatusEvent.message, StatusEvent.created_at
