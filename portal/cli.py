@@ -72,7 +72,13 @@ class _Gunicorn:
     show_default=True,
     help="Apply pending migrations before serving.",
 )
-def serve(host: str, port: int, workers: int, migrate: bool) -> None:
+@click.option(
+    "--mail/--no-mail",
+    default=True,
+    show_default=True,
+    help="Drain the email outbox in a background thread of the master process.",
+)
+def serve(host: str, port: int, workers: int, migrate: bool, mail: bool) -> None:
     """Serve the portal (and the statistics site at /data/) with gunicorn."""
     from portal import create_app
 
@@ -85,6 +91,10 @@ def serve(host: str, port: int, workers: int, migrate: bool) -> None:
         from portal.migrate import upgrade
 
         upgrade(app.config["DATABASE_URL"])
+    if mail:  # one drainer in the process that becomes gunicorn's master (portal/casework_cli.py)
+        from portal.casework_cli import start_background_drainer
+
+        start_background_drainer(app.config)
     click.echo(f"Lantern portal: http://{host}:{port}/")
     click.echo(f"Statistics site: http://{host}:{port}/data/")
     _Gunicorn.run(
@@ -120,3 +130,7 @@ _register_staff(main)
 from portal.uploads_cli import register as _register_uploads  # noqa: E402
 
 _register_uploads(main)
+
+from portal.casework_cli import register as _register_casework  # noqa: E402
+
+_register_casework(main)
