@@ -20,26 +20,28 @@ import dataclasses
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from sqlalchemy import delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from portal.db import begin_write
-from portal.models import CaseEvent, Complaint, LookupLock, StatusEvent
+from portal.models import Complaint, LookupLock, StatusEvent
 from portal.services import audit, evidence
+from portal.services.casework import move
+from portal.services.clocks import ServiceLevels, expected_next_date
 from portal.services.evidence import StoredFile
 from portal.services.identifiers import access_code_matches, parse_reference
+from portal.services.notify import MailSettings
 from portal.vocabulary import (
     CLOSED_STATES,
     PUBLIC_STATUS_OF,
     CaseState,
-    Finding,
     PublicStatus,
     StatusEventKind,
 )
+from portal.workflow import Action
 
 #: Audit actions written here (the actor is always the public: ``actor_id`` None).
 INFORMATION_ADDED = "complaint.information_added"
@@ -65,55 +67,6 @@ class ComplaintClosed(Exception):
 
 class NothingToAdd(ValueError):
     """``add_information`` was given neither text nor files."""
-
-
-# --- service levels -------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ServiceLevels:
-    """The office's service levels (business days unless said otherwise) and its holidays."""
-
-    acknowledge_days: int = 2
-    screen_days: int = 10
-    first_contact_days: int = 5
-    investigate_days: int = 90
-    update_every_days: int = 30
-    appeal_window_days: int = 30  # calendar days after closure
-    holidays: frozenset[dt.date] = frozenset()
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> ServiceLevels:
-        """Read ``SLA_*_DAYS``, ``APPEAL_WINDOW_DAYS`` and ``HOLIDAYS`` (comma-separated ISO dates).
-
-        Raises ``ValueError`` on a holiday that is not an ISO date.
-        """
-        holidays = frozenset(
-            dt.date.fromisoformat(item.strip())
-            for item in str(config.get("HOLIDAYS") or "").split(",")
-            if item.strip()
-        )
-        d = cls()
-        return cls(
-            acknowledge_days=int(config.get("SLA_ACKNOWLEDGE_DAYS", d.acknowledge_days)),
-            screen_days=int(config.get("SLA_SCREEN_DAYS", d.screen_days)),
-            first_contact_days=int(config.get("SLA_FIRST_CONTACT_DAYS", d.first_contact_days)),
-            investigate_days=int(config.get("SLA_INVESTIGATE_DAYS", d.investigate_days)),
-            update_every_days=int(config.get("SLA_UPDATE_EVERY_DAYS", d.update_every_days)),
-            appeal_window_days=int(config.get("APPEAL_WINDOW_DAYS", d.appeal_window_days)),
-            holidays=holidays,
-        )
-
-
-def add_business_days(start: dt.date, days: int, holidays: frozenset[dt.date]) -> dt.date:
-    """The date ``days`` business days after ``start`` (weekends and ``holidays`` skipped)."""
-    current = start
-    remaining = days
-    while remaining > 0:
-        current += dt.timedelta(days=1)
-        if current.weekday() < 5 and current not in holidays:
-            remaining -= 1
-    return current
 
 
 # --- the public view ------------------------------------------------------------------------
@@ -204,6 +157,8 @@ def lookup(
             Complaint.state,
             Complaint.received_at,
             Complaint.closed_at,
+            Complaint.screened_at,
+            Complaint.last_complainant_update_at,
             LookupLock.failures,
             LookupLock.locked_until,
         )
@@ -218,7 +173,15 @@ def lookup(
     if not matches:
         _record_failure(session, lock_key, now, max_failures, lock_minutes)
         return None
-    head = _Head(row.id, row.reference, row.state, row.received_at, row.closed_at)
+    head = _Head(
+        row.id,
+        row.reference,
+        row.state,
+        row.received_at,
+        row.closed_at,
+        row.screened_at,
+        row.last_complainant_update_at,
+    )
     view = _build_view(session, head, now, levels or ServiceLevels())
     if row.failures is not None:
         session.rollback()
@@ -286,6 +249,8 @@ def view_complaint(
             Complaint.state,
             Complaint.received_at,
             Complaint.closed_at,
+            Complaint.screened_at,
+            Complaint.last_complainant_update_at,
         ).where(Complaint.id == complaint_id)
     ).first()
     view = None
@@ -305,6 +270,8 @@ class _Head:
     state: CaseState
     received_at: dt.datetime
     closed_at: dt.datetime | None
+    screened_at: dt.datetime | None
+    last_complainant_update_at: dt.datetime | None
 
 
 def _build_view(
@@ -338,10 +305,6 @@ def _build_view(
                 steps[index] = dataclasses.replace(steps[index], kind="withdrawn")
                 break
     status = PUBLIC_STATUS_OF[state]
-    since = next(
-        (s.at for s in reversed(steps) if s.kind in {"status", "withdrawn"} and s.status is status),
-        complaint.received_at,
-    )
     return PublicView(
         handle=complaint_id,
         reference=complaint.reference,
@@ -350,64 +313,37 @@ def _build_view(
         is_open=state not in CLOSED_STATES,
         is_withdrawn=withdrawn,
         timeline=tuple(steps),
-        next_step=next_step(
-            status,
-            received_at=complaint.received_at,
-            since=since,
-            closed_at=complaint.closed_at,
-            withdrawn=withdrawn,
-            now=now,
-            levels=levels,
-        ),
+        next_step=next_step(complaint, now=now, levels=levels),
     )
 
 
-def next_step(
-    status: PublicStatus,
-    *,
-    received_at: dt.datetime,
-    since: dt.datetime,
-    closed_at: dt.datetime | None,
-    withdrawn: bool,
-    now: dt.datetime,
-    levels: ServiceLevels,
-) -> NextStep:
-    """What happens next for a complaint in public ``status`` since ``since``, and by when.
+def next_step(complaint: _Head, *, now: dt.datetime, levels: ServiceLevels) -> NextStep:
+    """What happens next for ``complaint`` and by when (``clocks.expected_next_date``).
 
-    Expected dates count business days from the service levels: a decision on how to handle it
-    ``screen_days`` after receipt; first contact for early resolution; the end of an
-    investigation; an update every ``update_every_days`` otherwise. A closed complaint shows the
-    last day to ask for a review (``appeal_window_days`` calendar days after closure).
+    ``key`` is the public status, or ``withdrawn``, or ``closed_final`` once a closed case's
+    review window has passed; ``is_overdue`` when an expected date (not a review deadline) is
+    already behind ``now``.
     """
-    holidays = levels.holidays
-
-    def after(start: dt.datetime, days: int) -> dt.date:
-        return add_business_days(start.date(), days, holidays)
-
-    expected: dt.date | None
-    key = status.value
-    if status in {PublicStatus.RECEIVED, PublicStatus.UNDER_REVIEW}:
-        expected = after(received_at, levels.screen_days)
-    elif status is PublicStatus.EARLY_RESOLUTION:
-        expected = after(since, levels.first_contact_days)
-    elif status is PublicStatus.UNDER_INVESTIGATION:
-        expected = after(since, levels.investigate_days)
-    elif status in {
-        PublicStatus.REFERRED,
-        PublicStatus.FINDINGS_REVIEW,
-        PublicStatus.APPEAL_REQUESTED,
-    }:
-        expected = after(since, levels.update_every_days)
-    elif status is PublicStatus.CLOSED:
-        if withdrawn:
-            return NextStep("withdrawn", None)
-        last_day = (closed_at or since).date() + dt.timedelta(days=levels.appeal_window_days)
-        if now.date() > last_day:
-            return NextStep("closed_final", None)
-        return NextStep(key, last_day)
-    else:  # APPEAL_DECIDED: the end
-        return NextStep(key, None)
-    return NextStep(key, expected, is_overdue=expected < now.date())
+    status = PUBLIC_STATUS_OF[complaint.state]
+    if complaint.state is CaseState.WITHDRAWN:
+        return NextStep("withdrawn", None)
+    # expected_next_date reads only these columns: a transient row, never added to a session.
+    expected = expected_next_date(
+        Complaint(
+            state=complaint.state,
+            received_at=complaint.received_at,
+            closed_at=complaint.closed_at,
+            screened_at=complaint.screened_at,
+            last_complainant_update_at=complaint.last_complainant_update_at,
+        ),
+        levels,
+        now,
+    )
+    if status is PublicStatus.CLOSED:
+        return NextStep("closed", expected) if expected else NextStep("closed_final", None)
+    if expected is None:
+        return NextStep(status.value, None)
+    return NextStep(status.value, expected, is_overdue=expected < now.date())
 
 
 # --- the complainant's actions --------------------------------------------------------------
@@ -486,50 +422,31 @@ def add_information(
     session.commit()
 
 
-def withdraw(session: Session, complaint_id: int, *, reason: str = "", now: dt.datetime) -> None:
+def withdraw(
+    session: Session,
+    complaint_id: int,
+    *,
+    reason: str = "",
+    now: dt.datetime,
+    settings: MailSettings | None = None,
+) -> None:
     """Withdraw an open complaint at the complainant's request; commit.
 
-    The case closes as ``withdrawn`` (allegations without a finding get ``withdrawn``), with a
-    workflow event carrying the complainant's optional ``reason`` (internal), a public
-    ``closed`` step and an audit entry. Raises ``ComplaintClosed`` when it is already closed,
-    withdrawn or gone (nothing is written).
+    Goes through the workflow (``Action.WITHDRAW``): the case closes as ``withdrawn``,
+    allegations without a finding get ``withdrawn``, a workflow event carries the complainant's
+    optional ``reason`` (internal), the timeline gets its public ``closed`` step, the audit
+    trail ``complaint.withdraw`` (actor: the public) and the complainant an email in their
+    language when they gave an address (``settings``: office name, status page address).
+    Raises ``ComplaintClosed`` when it is already closed, withdrawn or gone (nothing written).
     """
     complaint = _open_complaint_for_update(session, complaint_id)
-    before = complaint.state
-    complaint.state = CaseState.WITHDRAWN
-    complaint.closed_at = now
-    complaint.updated_at = now
-    for allegation in complaint.allegations:
-        if allegation.finding is None:
-            allegation.finding = Finding.WITHDRAWN
-            allegation.decided_at = now
-    session.add(
-        CaseEvent(
-            complaint_id=complaint_id,
-            from_state=before,
-            to_state=CaseState.WITHDRAWN,
-            at=now,
-            actor_id=None,
-            reason=reason.strip() or None,
-        )
-    )
-    session.add(
-        StatusEvent(
-            complaint_id=complaint_id,
-            kind=StatusEventKind.STATUS_CHANGE,
-            public_status=PublicStatus.CLOSED,
-            created_at=now,
-        )
-    )
-    audit.record(
+    move(
         session,
-        actor_id=None,
-        action=WITHDRAWN,
-        object_type="complaint",
-        object_id=complaint_id,
-        before={"state": before},
-        after={"state": CaseState.WITHDRAWN},
-        detail="by the complainant",
+        complaint,
+        Action.WITHDRAW,
+        actor=None,
         now=now,
+        settings=settings or MailSettings(),
+        reason=reason.strip() or None,
     )
     session.commit()

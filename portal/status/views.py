@@ -23,13 +23,15 @@ from portal.extensions import limiter
 from portal.request_db import db_session
 from portal.services import evidence
 from portal.services import status as status_service
+from portal.services.clocks import ServiceLevels
 from portal.services.identifiers import (
     ACCESS_CODE_LENGTH,
     ReferenceFormatError,
     normalize_access_code,
     parse_reference,
 )
-from portal.services.status import PublicView, ServiceLevels
+from portal.services.notify import MailSettings
+from portal.services.status import PublicView
 from portal.status import bp
 from portal.status.forms import AddInformationForm, LookupForm, SignOutForm, WithdrawForm
 from portal.status.labels import expected_label, next_step_text, status_meaning, status_name
@@ -295,7 +297,13 @@ def withdraw() -> Page:
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            status_service.withdraw(db, handle, reason=form.reason.data or "", now=clock.utcnow())
+            status_service.withdraw(
+                db,
+                handle,
+                reason=form.reason.data or "",
+                now=clock.utcnow(),
+                settings=MailSettings.from_config(current_app.config),
+            )
         except status_service.ComplaintClosed:
             flash(_("This complaint is already closed, so it cannot be withdrawn."), "error")
         else:

@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 
 from portal.models import AuditEntry, CaseEvent, Complaint, InternalNote, Staff, StatusEvent
 from portal.services import status as status_service
+from portal.services.clocks import ServiceLevels, add_business_days
 from portal.services.evidence import store_upload
 from portal.services.identifiers import ReferenceFormatError
 from portal.services.status import (
     ComplaintClosed,
     NothingToAdd,
     ReferenceLocked,
-    ServiceLevels,
-    add_business_days,
+    _Head,
     add_information,
     lookup,
     next_step,
@@ -212,57 +212,40 @@ def test_business_days_skip_weekends_and_holidays() -> None:
     assert levels.holidays == frozenset({dt.date(2026, 3, 9), dt.date(2026, 3, 10)})
 
 
+def head(state: CaseState, *, at: dt.datetime = RECEIVED) -> _Head:
+    """A complaint received, screened, last updated and (if closed) closed at ``at``."""
+    return _Head(1, "LNT-0000-0000", state, at, at, at, at)
+
+
 @pytest.mark.parametrize(
-    ("status", "key", "expected"),
+    ("state", "key", "expected"),
     [
-        # since = Monday 2 March 2026
-        (PublicStatus.RECEIVED, "received", dt.date(2026, 3, 16)),  # 10 business days
-        (PublicStatus.UNDER_REVIEW, "under_review", dt.date(2026, 3, 16)),
-        (PublicStatus.EARLY_RESOLUTION, "early_resolution", dt.date(2026, 3, 9)),  # 5
-        (PublicStatus.UNDER_INVESTIGATION, "under_investigation", dt.date(2026, 7, 6)),  # 90
-        (PublicStatus.REFERRED, "referred", dt.date(2026, 4, 13)),  # 30
-        (PublicStatus.FINDINGS_REVIEW, "findings_review", dt.date(2026, 4, 13)),
-        (PublicStatus.APPEAL_REQUESTED, "appeal_requested", dt.date(2026, 4, 13)),
-        (PublicStatus.CLOSED, "closed", dt.date(2026, 4, 1)),  # 30 calendar days to appeal
-        (PublicStatus.APPEAL_DECIDED, "appeal_decided", None),
+        # everything happened on Monday 2 March 2026
+        (CaseState.RECEIVED, "received", dt.date(2026, 3, 16)),  # 10 business days
+        (CaseState.SCREENING, "under_review", dt.date(2026, 3, 16)),
+        (CaseState.EARLY_RESOLUTION, "early_resolution", dt.date(2026, 3, 9)),  # 5
+        (CaseState.INVESTIGATION, "under_investigation", dt.date(2026, 7, 6)),  # 90
+        (CaseState.REFERRED, "referred", dt.date(2026, 4, 13)),  # 30
+        (CaseState.FINDINGS_REVIEW, "findings_review", dt.date(2026, 4, 13)),
+        (CaseState.APPEAL_REQUESTED, "appeal_requested", dt.date(2026, 4, 13)),
+        (CaseState.CLOSED, "closed", dt.date(2026, 4, 1)),  # 30 calendar days to appeal
+        (CaseState.DECLINED, "closed", dt.date(2026, 4, 1)),
+        (CaseState.WITHDRAWN, "withdrawn", None),
+        (CaseState.APPEAL_DECIDED, "appeal_decided", None),
     ],
 )
 def test_what_happens_next_for_every_public_status(
-    status: PublicStatus, key: str, expected: dt.date | None
+    state: CaseState, key: str, expected: dt.date | None
 ) -> None:
-    step = next_step(
-        status,
-        received_at=RECEIVED,
-        since=RECEIVED,
-        closed_at=RECEIVED,
-        withdrawn=False,
-        now=RECEIVED,
-        levels=ServiceLevels(),
-    )
+    step = next_step(head(state), now=RECEIVED, levels=ServiceLevels())
     assert (step.key, step.expected_on, step.is_overdue) == (key, expected, False)
 
 
 def test_late_steps_are_flagged_and_an_old_closure_is_final() -> None:
     late = RECEIVED + dt.timedelta(days=60)
-    received = next_step(
-        PublicStatus.RECEIVED,
-        received_at=RECEIVED,
-        since=RECEIVED,
-        closed_at=None,
-        withdrawn=False,
-        now=late,
-        levels=ServiceLevels(),
-    )
-    assert received.is_overdue
-    closed = next_step(
-        PublicStatus.CLOSED,
-        received_at=RECEIVED,
-        since=RECEIVED,
-        closed_at=RECEIVED,
-        withdrawn=False,
-        now=late,
-        levels=ServiceLevels(),
-    )
+    received = next_step(head(CaseState.RECEIVED), now=late, levels=ServiceLevels())
+    assert received.is_overdue and received.expected_on == dt.date(2026, 3, 16)
+    closed = next_step(head(CaseState.CLOSED), now=late, levels=ServiceLevels())
     assert (closed.key, closed.expected_on) == ("closed_final", None)
 
 
@@ -299,7 +282,8 @@ def test_withdrawing_closes_it_for_good(db: Session) -> None:
         )
     ).one()
     assert event.to_state is CaseState.WITHDRAWN and event.reason == "We sorted it out"
-    audit = db.scalars(select(AuditEntry).where(AuditEntry.action == "complaint.withdrawn")).one()
+    audit = db.scalars(select(AuditEntry).where(AuditEntry.action == "complaint.withdraw")).one()
+    assert audit.actor_id is None
     assert audit.before == {"state": "received"} and audit.after == {"state": "withdrawn"}
     with pytest.raises(ComplaintClosed):
         withdraw(db, filed.id, now=NOW)
