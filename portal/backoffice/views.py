@@ -3,6 +3,7 @@
 
 from portal.backoffice import (  # noqa: F401
     account,
+    actions,
     admin,
     case,
     home,
