@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal import clock
 from portal.backoffice import bp
+from portal.backoffice.case_panel import action_forms, referral_outcome_form
 from portal.backoffice.guard import requires
 from portal.db import begin_write
 from portal.models import Attachment, Complaint
@@ -43,11 +44,6 @@ def _audited_case_file(complaint_id: int) -> CaseFile:
     return case
 
 
-def action_forms(case: CaseFile) -> dict[str, Any]:
-    """The action forms this staff member may use on ``case`` now, by name."""
-    return {}
-
-
 def render_case(case: CaseFile, *, forms: dict[str, Any] | None = None, status: int = 200) -> Any:
     """The case page for ``case`` (``forms`` replaces action forms, e.g. one with errors)."""
     all_forms = action_forms(case) | (forms or {})
@@ -60,6 +56,7 @@ def render_case(case: CaseFile, *, forms: dict[str, Any] | None = None, status: 
         next_actions=[a.value for a in allowed_actions(case.complaint.state)],
         clocks=_clocks(case.complaint),
         forms=all_forms,
+        referral_outcome_form=referral_outcome_form,
     )
     return html, status
 

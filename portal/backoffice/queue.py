@@ -15,14 +15,16 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import clock
 from portal.backoffice import bp
+from portal.backoffice.case_forms import AppealDecisionForm
 from portal.backoffice.guard import requires
 from portal.backoffice.labels import label
 from portal.backoffice.queue_forms import QueueFilterForm, status_choices
 from portal.request_db import db_session
+from portal.services import appeals
 from portal.services import queue as queue_service
-from portal.services.permissions import Permission
+from portal.services.permissions import Permission, has_permission
 from portal.services.queue import QueueFilters, SortKey, StatusGroup
-from portal.vocabulary import AllegationCategory, CaseState, Channel
+from portal.vocabulary import AllegationCategory, Channel
 
 bp.add_app_template_filter(label, "label")
 
@@ -143,12 +145,16 @@ def closed_cases() -> str:
 @requires(Permission.CASE_VIEW_ANONYMIZED)
 def closed_case(complaint_id: int) -> str:
     """One closed case without complainant identity, with its allegations and findings."""
-    summary = queue_service.closed_case_summary(db_session(), complaint_id)
+    session = db_session()
+    summary = queue_service.closed_case_summary(session, complaint_id)
     if summary is None:
         abort(404)
+    appeal = appeals.open_appeal(session, complaint_id)
+    may_decide = has_permission(g.staff.role, Permission.APPEAL_DECIDE)
     return render_template(
         "backoffice/cases/closed_case.html",
         case=summary,
         districts=dict(current_app.config["DISTRICT_CHOICES"]),
-        appeal_pending=summary.state is CaseState.APPEAL_REQUESTED,
+        appeal=appeal if may_decide else None,
+        appeal_form=AppealDecisionForm(prefix="appeal") if appeal and may_decide else None,
     )

@@ -26,6 +26,7 @@ def references_in_table(page: str) -> list[str]:
 
 def audit_actions(db: Session, *, object_id: int | None = None) -> list[str]:
     """Actions of the audit trail in order (optionally only for one object id)."""
+    db.rollback()  # end the test session's read snapshot (SQLite)
     db.expire_all()
     query = select(AuditEntry.action).order_by(AuditEntry.id)
     if object_id is not None:
@@ -35,6 +36,7 @@ def audit_actions(db: Session, *, object_id: int | None = None) -> list[str]:
 
 def audit_entries(db: Session, action: str) -> list[AuditEntry]:
     """Every audit entry with ``action``, oldest first."""
+    db.rollback()  # end the test session's read snapshot (SQLite)
     db.expire_all()
     return list(
         db.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
