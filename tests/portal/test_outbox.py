@@ -271,3 +271,19 @@ def test_case_email_in_spanish_without_the_access_code(
     for received in smtp.inbox.messages:
         text = received.get_content()
         assert code not in text and code.replace("-", "") not in text
+
+
+def test_lantern_mail_send_writes_eml_files(database_url: str, db: Session, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from portal.cli import main
+
+    _queue(db, 2, now=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    env = {"LANTERN_DATABASE_URL": database_url, "LANTERN_INSTANCE_PATH": str(tmp_path)}
+    result = CliRunner().invoke(main, ["mail", "send"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "sent 2, will retry 0, failed 0" in result.output
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+    again = CliRunner().invoke(main, ["mail", "send"], env=env)
+    assert "sent 0" in again.output
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
