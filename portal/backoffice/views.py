@@ -6,7 +6,9 @@ from portal.backoffice import (  # noqa: F401
     actions,
     admin,
     case,
+    directory,
     home,
     intake,
     queue,
+    reports,
 )
