@@ -17,6 +17,7 @@ NAV_ITEMS: list[tuple[str, object]] = [
     ("backoffice.closed_cases", _l("Closed cases")),
     ("backoffice.agency_list", _l("Referral directory")),
     ("backoffice.trend_report", _l("Trend report")),
+    ("backoffice.aggregate_report", _l("Aggregate report")),
     ("backoffice.staff_list", _l("Staff accounts")),
     ("backoffice.audit_log", _l("Audit trail")),
     ("backoffice.account", _l("Your account")),
