@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from portal.db import begin_write
 from portal.models import Complaint, LookupLock, StatusEvent
-from portal.services import audit, evidence
-from portal.services.casework import move
+from portal.services import appeals, audit, evidence
+from portal.services.casework import CaseworkError, move
 from portal.services.clocks import ServiceLevels, expected_next_date
 from portal.services.evidence import StoredFile
 from portal.services.identifiers import access_code_matches, parse_reference
@@ -63,6 +63,10 @@ class ReferenceLocked(Exception):
 
 class ComplaintClosed(Exception):
     """The complaint is closed (or withdrawn): nothing can be added and it cannot be withdrawn."""
+
+
+class NotAvailable(Exception):
+    """A review cannot be requested (or the survey answered) for this complaint now."""
 
 
 class NothingToAdd(ValueError):
@@ -113,6 +117,8 @@ class PublicView:
     is_withdrawn: bool
     timeline: tuple[TimelineStep, ...]
     next_step: NextStep
+    can_request_review: bool = False
+    can_answer_survey: bool = False
 
 
 def _lock_key(reference: str, key: str) -> str:
@@ -305,6 +311,14 @@ def _build_view(
                 steps[index] = dataclasses.replace(steps[index], kind="withdrawn")
                 break
     status = PUBLIC_STATUS_OF[state]
+    can_review = can_survey = False
+    if state in CLOSED_STATES:
+        # Only closed cases need the appeal and survey rules (and their ORM reads).
+        row = session.get(Complaint, complaint_id)
+        if row is not None:
+            settings = MailSettings(appeal_window_days=levels.appeal_window_days)
+            can_review = appeals.can_request_appeal(session, row, now=now, settings=settings)
+            can_survey = appeals.can_answer_survey(session, row)
     return PublicView(
         handle=complaint_id,
         reference=complaint.reference,
@@ -314,6 +328,8 @@ def _build_view(
         is_withdrawn=withdrawn,
         timeline=tuple(steps),
         next_step=next_step(complaint, now=now, levels=levels),
+        can_request_review=can_review,
+        can_answer_survey=can_survey,
     )
 
 
@@ -449,4 +465,47 @@ def withdraw(
         settings=settings or MailSettings(),
         reason=reason.strip() or None,
     )
+    session.commit()
+
+
+def request_review(
+    session: Session,
+    complaint_id: int,
+    *,
+    reason: str,
+    now: dt.datetime,
+    settings: MailSettings | None = None,
+) -> None:
+    """The complainant asks for a review of the decision on their closed complaint; commit.
+
+    Through ``appeals.request_appeal`` (workflow, audit, email). Raises ``NotAvailable`` when
+    the complaint is not closed, the window has passed or a review was already asked for.
+    """
+    session.rollback()
+    begin_write(session)
+    try:
+        appeals.request_appeal(
+            session, complaint_id, reason=reason, now=now, settings=settings or MailSettings()
+        )
+    except CaseworkError:
+        session.rollback()
+        raise NotAvailable() from None
+    session.commit()
+
+
+def answer_survey(
+    session: Session, complaint_id: int, answers: appeals.SurveyAnswers, *, now: dt.datetime
+) -> None:
+    """Store the complainant's satisfaction survey for their closed complaint; commit.
+
+    Raises ``NotAvailable`` when the survey is not open (not closed, withdrawn, already
+    answered) or a rating is out of range.
+    """
+    session.rollback()
+    begin_write(session)
+    try:
+        appeals.submit_survey(session, complaint_id, answers, now=now)
+    except CaseworkError:
+        session.rollback()
+        raise NotAvailable() from None
     session.commit()

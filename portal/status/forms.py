@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import MultipleFileField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import MultipleFileField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
 class LookupForm(FlaskForm):  # type: ignore[misc]
@@ -41,3 +42,53 @@ class WithdrawForm(FlaskForm):  # type: ignore[misc]
 
 class SignOutForm(FlaskForm):  # type: ignore[misc]
     """Sign out of the status pages (a form, so it carries a CSRF token)."""
+
+
+class ReviewForm(FlaskForm):  # type: ignore[misc]
+    """Ask for a review of the decision on a closed complaint."""
+
+    reason = TextAreaField(
+        lazy_gettext("Why do you disagree with the decision?"),
+        validators=[
+            DataRequired(lazy_gettext("Tell us why you disagree with the decision.")),
+            Length(max=5000),
+        ],
+    )
+
+
+RATINGS = [
+    SelectChoice("1", lazy_gettext("1 – very bad")),
+    SelectChoice("2", lazy_gettext("2 – bad")),
+    SelectChoice("3", lazy_gettext("3 – neither good nor bad")),
+    SelectChoice("4", lazy_gettext("4 – good")),
+    SelectChoice("5", lazy_gettext("5 – very good")),
+]
+
+
+class SurveyForm(FlaskForm):  # type: ignore[misc]
+    """The short satisfaction survey after closure (every question optional)."""
+
+    ease = RadioField(
+        lazy_gettext("How easy was it to make your complaint?"),
+        choices=RATINGS,
+        validators=[Optional()],
+    )
+    kept_informed = RadioField(
+        lazy_gettext("How well did we keep you informed?"),
+        choices=RATINGS,
+        validators=[Optional()],
+    )
+    treated_fairly = RadioField(
+        lazy_gettext("How fairly were you treated?"),
+        choices=RATINGS,
+        validators=[Optional()],
+    )
+    would_recommend = RadioField(
+        lazy_gettext("Would you tell a friend to complain to us?"),
+        choices=[SelectChoice("yes", lazy_gettext("Yes")), SelectChoice("no", lazy_gettext("No"))],
+        validators=[Optional()],
+    )
+    comment = TextAreaField(
+        lazy_gettext("Anything else you want to tell us?"),
+        validators=[Optional(), Length(max=5000)],
+    )

@@ -72,8 +72,7 @@ _NEXT: dict[str, LazyString] = {
     ),
     "findings_review": lazy_gettext("We will write to you with the outcome of the investigation."),
     "closed": lazy_gettext(
-        "If you disagree with the outcome, you can ask for a review of our decision. Contact "
-        "our office and give your reference number."
+        "If you disagree with the outcome, you can ask for a review of our decision."
     ),
     "closed_final": lazy_gettext("Nothing more will happen with this complaint."),
     "withdrawn": lazy_gettext(

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal import clock
 from portal.extensions import limiter
 from portal.request_db import db_session
-from portal.services import evidence
+from portal.services import appeals, evidence
 from portal.services import status as status_service
 from portal.services.clocks import ServiceLevels
 from portal.services.identifiers import (
@@ -33,7 +33,14 @@ from portal.services.identifiers import (
 from portal.services.notify import MailSettings
 from portal.services.status import PublicView
 from portal.status import bp
-from portal.status.forms import AddInformationForm, LookupForm, SignOutForm, WithdrawForm
+from portal.status.forms import (
+    AddInformationForm,
+    LookupForm,
+    ReviewForm,
+    SignOutForm,
+    SurveyForm,
+    WithdrawForm,
+)
 from portal.status.labels import expected_label, next_step_text, status_meaning, status_name
 
 
@@ -329,3 +336,76 @@ def too_many(_error: Exception) -> tuple[str, int]:
     current = limiter.current_limit
     minutes = _minutes_until(current.reset_at) if current is not None else 1
     return render_template("status/too_many.html", minutes=minutes), 429
+
+
+def _closed_page(handle: int) -> PublicView | None:
+    return status_service.view_complaint(db_session(), handle, now=clock.utcnow(), levels=_levels())
+
+
+@bp.route("/review", methods=["GET", "POST"])
+def review() -> Page:
+    """Ask for a review of the decision on the closed complaint."""
+    handle = _current_handle()
+    if handle is None:
+        return _session_ended()
+    public = _closed_page(handle)
+    if public is None:
+        return _session_ended()
+    if not public.can_request_review:
+        flash(_("A review cannot be requested for this complaint now."), "error")
+        return redirect(url_for("status.view"), code=303)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            status_service.request_review(
+                db_session(),
+                handle,
+                reason=form.reason.data,
+                now=clock.utcnow(),
+                settings=MailSettings.from_config(current_app.config),
+            )
+        except status_service.NotAvailable:
+            flash(_("A review cannot be requested for this complaint now."), "error")
+        else:
+            flash(_("We have received your request for a review."), "success")
+        return redirect(url_for("status.view"), code=303)
+    errors = [(f.id, f.errors[0]) for f in form if f.errors]
+    page = render_template("status/review.html", view=public, form=form, errors=errors)
+    return (page, 400) if errors else page
+
+
+@bp.route("/survey", methods=["GET", "POST"])
+def survey() -> Page:
+    """The short satisfaction survey after closure."""
+    handle = _current_handle()
+    if handle is None:
+        return _session_ended()
+    public = _closed_page(handle)
+    if public is None:
+        return _session_ended()
+    if not public.can_answer_survey:
+        flash(_("The survey is not open for this complaint."), "error")
+        return redirect(url_for("status.view"), code=303)
+    form = SurveyForm()
+    if form.validate_on_submit():
+
+        def rating(value: str | None) -> int | None:
+            return int(value) if value else None
+
+        answers = appeals.SurveyAnswers(
+            ease=rating(form.ease.data),
+            kept_informed=rating(form.kept_informed.data),
+            treated_fairly=rating(form.treated_fairly.data),
+            would_recommend={"yes": True, "no": False}.get(form.would_recommend.data or ""),
+            comment=form.comment.data or None,
+        )
+        try:
+            status_service.answer_survey(db_session(), handle, answers, now=clock.utcnow())
+        except status_service.NotAvailable:
+            flash(_("The survey is not open for this complaint."), "error")
+        else:
+            flash(_("Thank you for answering our survey."), "success")
+        return redirect(url_for("status.view"), code=303)
+    errors = [(f.id, f.errors[0]) for f in form if f.errors]
+    page = render_template("status/survey.html", view=public, form=form, errors=errors)
+    return (page, 400) if errors else page

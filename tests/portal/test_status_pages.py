@@ -23,6 +23,7 @@ from portal.models import (
     LookupLock,
     Staff,
     StatusEvent,
+    SurveyResponse,
 )
 from portal.services import status as status_service
 from portal.services.identifiers import ALPHABET
@@ -404,3 +405,62 @@ def test_spanish_page_in_spanish_with_spanish_dates(app: Flask, db: Session) -> 
     assert "Recibida" in text
     for english in ("Received", "What happens next", "Expected by", "Sign out"):
         assert english not in text, english
+
+
+def test_a_closed_complaint_offers_a_review_once(client: FlaskClient, db: Session) -> None:
+    filed = make_complaint(db)
+    move_to(db, filed, CaseState.CLOSED, NOW)
+    signed_in(client, filed)
+    page = client.get("/status/view").text
+    assert 'href="/status/review"' in page
+    form = client.get("/status/review")
+    assert form.status_code == 200 and "Why do you disagree with the decision?" in form.text
+    empty = client.post("/status/review", data={"reason": " "})
+    assert empty.status_code == 400 and "Tell us why you disagree" in empty.text
+    sent = client.post("/status/review", data={"reason": "The officer's camera was not checked."})
+    assert sent.status_code == 303
+    text = main_text(client.get("/status/view").text)
+    assert "We have received your request for a review." in text
+    assert "Status Review of the decision requested" in text
+    assert 'href="/status/review"' not in client.get("/status/view").text
+    again = client.post("/status/review", data={"reason": "again"})
+    assert again.status_code == 303
+    assert "A review cannot be requested for this complaint now." in client.get("/status/view").text
+    db.rollback()
+    db.expire_all()
+    complaint = db.get(Complaint, filed.id)
+    assert complaint is not None and complaint.state is CaseState.APPEAL_REQUESTED
+
+
+def test_an_open_complaint_offers_no_review_or_survey(client: FlaskClient, db: Session) -> None:
+    filed = make_complaint(db)
+    signed_in(client, filed)
+    page = client.get("/status/view").text
+    assert "/status/review" not in page and "/status/survey" not in page
+    assert client.post("/status/review", data={"reason": "x"}).status_code == 303
+    assert client.post("/status/survey", data={"ease": "5"}).status_code == 303
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(SurveyResponse)) == 0
+
+
+def test_the_survey_after_closure_is_answered_once(client: FlaskClient, db: Session) -> None:
+    filed = make_complaint(db)
+    move_to(db, filed, CaseState.CLOSED, NOW)
+    signed_in(client, filed)
+    assert 'href="/status/survey"' in client.get("/status/view").text
+    form = client.get("/status/survey")
+    assert form.status_code == 200 and "How easy was it to make your complaint?" in form.text
+    bad = client.post("/status/survey", data={"ease": "9"})
+    assert bad.status_code == 400
+    sent = client.post(
+        "/status/survey",
+        data={"ease": "4", "treated_fairly": "2", "would_recommend": "no", "comment": "Slow."},
+    )
+    assert sent.status_code == 303
+    page = client.get("/status/view").text
+    assert "Thank you for answering our survey." in page
+    assert 'href="/status/survey"' not in page
+    db.rollback()
+    answer = db.scalars(select(SurveyResponse)).one()
+    assert (answer.ease, answer.kept_informed, answer.treated_fairly) == (4, None, 2)
+    assert answer.would_recommend is False and answer.comment == "Slow."

@@ -199,6 +199,8 @@ def test_the_view_never_carries_internal_notes_reasons_or_staff(db: Session) -> 
         "is_withdrawn",
         "timeline",
         "next_step",
+        "can_request_review",
+        "can_answer_survey",
     }
 
 
