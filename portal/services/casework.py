@@ -1,6 +1,7 @@
-"""Casework services: the shared rules, screening, referrals, assignment, activities, notes,
-links and messages to the complainant. Findings and closure are in ``investigation``, appeals and
-the satisfaction survey in ``appeals``.
+"""Casework services: screening, assignment, activities, notes, links and messages to the
+complainant. The shared rules are in ``caserules`` and the referral directory in ``referrals``
+(both re-exported here); findings and closure are in ``investigation``, appeals and the
+satisfaction survey in ``appeals``.
 
 Every function takes the ``session``, the ``actor`` (a ``Staff``; None only where the complainant
 acts) and the clock (``now``), and commits nothing: the caller commits, so a change, its audit
@@ -13,12 +14,10 @@ transition; both are ``ValueError`` with a message for staff) before anything is
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.db import begin_write
 from portal.models import (
     Activity,
     Agency,
@@ -29,152 +28,56 @@ from portal.models import (
     Staff,
     StatusEvent,
 )
-from portal.services import audit
-from portal.services.clocks import ServiceLevels, expected_next_date
-from portal.services.notify import MailSettings, notify_complainants
-from portal.services.permissions import Permission, has_permission
-from portal.vocabulary import (
-    CLOSED_STATES,
-    PUBLIC_STATUS_OF,
-    ActivityKind,
-    CaseState,
-    PublicStatus,
-    ScreeningOutcome,
-    StaffRole,
-    StatusEventKind,
+from portal.services.caserules import (
+    DEFAULT_MAIL,
+    CaseworkError,
+    appeal_until,
+    load_complaint,
+    move,
+    record,
+    require,
+    require_open,
+    start_write,
 )
-from portal.workflow import Action, transition
+from portal.services.clocks import ServiceLevels
+from portal.services.notify import MailSettings, notify_complainants
+from portal.services.permissions import Permission
+from portal.services.referrals import (
+    add_agency,
+    edit_agency,
+    list_agencies,
+    record_referral_outcome,
+    referrals_due,
+)
+from portal.vocabulary import ActivityKind, CaseState, ScreeningOutcome, StaffRole, StatusEventKind
+from portal.workflow import Action
 
-DEFAULT_MAIL = MailSettings()
-
-
-class CaseworkError(ValueError):
-    """A casework request refused before anything changed; ``str(error)`` says why."""
-
-
-# --- shared rules ---------------------------------------------------------------------------
-
-
-def start_write(session: Session) -> None:
-    """Begin a write transaction unless the caller already opened one."""
-    if not session.in_transaction():
-        begin_write(session)
-
-
-def require(actor: Staff | None, permission: Permission) -> Staff:
-    """Return ``actor`` if it is an active staff member granted ``permission``; else raise."""
-    if actor is None or not actor.is_active or not has_permission(actor.role, permission):
-        raise CaseworkError("You are not allowed to do this.")
-    return actor
-
-
-def load_complaint(session: Session, complaint_id: int) -> Complaint:
-    """The complaint, locked for update (PostgreSQL); ``CaseworkError`` when there is none."""
-    start_write(session)
-    complaint = session.scalar(
-        select(Complaint).where(Complaint.id == complaint_id).with_for_update()
-    )
-    if complaint is None:
-        raise CaseworkError("There is no such case.")
-    return complaint
-
-
-def require_open(complaint: Complaint) -> None:
-    """Refuse changes to a case that is closed (or under appeal)."""
-    if complaint.state in CLOSED_STATES:
-        raise CaseworkError("This case is closed; reopen it before changing it.")
-
-
-def record(
-    session: Session,
-    actor: Staff | None,
-    action: str,
-    object_type: str,
-    object_id: int,
-    now: dt.datetime,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    *,
-    personal: tuple[str, ...] = (),
-    detail: str | None = None,
-) -> None:
-    """Write the audit entry for a staff (or complainant) action: changed fields only, personal
-    fields masked (``audit.changes``)."""
-    old, new = audit.changes(before or {}, after or {}, personal=personal)
-    audit.record(
-        session,
-        actor_id=actor.id if actor is not None else None,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        before=old or None,
-        after=new or None,
-        detail=detail,
-        now=now,
-    )
-
-
-def appeal_until(complaint: Complaint, settings: MailSettings) -> dt.date | None:
-    """The last day the complainant may ask for a review (None when not closed or withdrawn)."""
-    if complaint.state not in (CaseState.CLOSED, CaseState.DECLINED) or complaint.closed_at is None:
-        return None
-    return complaint.closed_at.astimezone(dt.UTC).date() + dt.timedelta(
-        days=settings.appeal_window_days
-    )
-
-
-def move(
-    session: Session,
-    complaint: Complaint,
-    action: Action,
-    *,
-    actor: Staff | None,
-    now: dt.datetime,
-    settings: MailSettings,
-    levels: ServiceLevels | None = None,
-    reason: str | None = None,
-    email: str | None = "status",
-) -> None:
-    """Apply a workflow ``action``, audit it (state before → after) and, when the public status
-    changed, queue the ``email`` template (``status`` by default; None: no email)."""
-    before = complaint.state
-    status_before = PUBLIC_STATUS_OF[before]
-    transition(
-        complaint, action, actor_id=actor.id if actor is not None else None, now=now, reason=reason
-    )
-    record(
-        session,
-        actor,
-        f"complaint.{action.value}",
-        "complaint",
-        complaint.id,
-        now,
-        {"state": before},
-        {"state": complaint.state},
-    )
-    status = PUBLIC_STATUS_OF[complaint.state]
-    if email is None or status is status_before:
-        return
-    if email == "status":
-        notify_complainants(
-            session,
-            complaint,
-            "status",
-            {
-                "status": status.value,
-                "expected_on": expected_next_date(complaint, levels or _levels(settings), now)
-                if status not in (PublicStatus.CLOSED, PublicStatus.APPEAL_DECIDED)
-                else None,
-                "appeal_until": appeal_until(complaint, settings),
-            },
-            settings=settings,
-            now=now,
-        )
-
-
-def _levels(settings: MailSettings) -> ServiceLevels:
-    return ServiceLevels(appeal_window_days=settings.appeal_window_days)
-
+__all__ = [
+    "ASSIGNABLE_ROLES",
+    "DEFAULT_MAIL",
+    "CaseworkError",
+    "acknowledge",
+    "add_agency",
+    "add_note",
+    "appeal_until",
+    "assign",
+    "edit_agency",
+    "link_complaints",
+    "linked_complaints",
+    "list_agencies",
+    "load_complaint",
+    "log_activity",
+    "move",
+    "record",
+    "record_referral_outcome",
+    "referrals_due",
+    "require",
+    "require_open",
+    "screen",
+    "send_message",
+    "start_screening",
+    "start_write",
+]
 
 # --- screening ------------------------------------------------------------------------------
 
@@ -295,135 +198,6 @@ def screen(
             after={"agency_id": agency.id, "follow_up_on": follow_up_on, "referral": referral.id},
         )
     return complaint
-
-
-# --- the referral directory and referral follow-up ------------------------------------------
-
-
-def add_agency(
-    session: Session,
-    *,
-    name: str,
-    contact: str | None,
-    handles: str | None,
-    actor: Staff,
-    now: dt.datetime,
-) -> Agency:
-    """Add an agency or service provider to the referral directory (names are unique)."""
-    require(actor, Permission.REFERRAL_DIRECTORY)
-    start_write(session)
-    name = " ".join(name.split())
-    if not name:
-        raise CaseworkError("Give the agency a name.")
-    if session.scalar(select(Agency.id).where(Agency.name == name)) is not None:
-        raise CaseworkError("An agency with this name is already in the directory.")
-    agency = Agency(name=name, contact=contact or None, handles=handles or None, is_active=True)
-    session.add(agency)
-    session.flush()
-    record(
-        session,
-        actor,
-        "agency.add",
-        "agency",
-        agency.id,
-        now,
-        after={"name": name, "contact": contact, "handles": handles, "is_active": True},
-    )
-    return agency
-
-
-def edit_agency(
-    session: Session,
-    agency_id: int,
-    *,
-    actor: Staff,
-    now: dt.datetime,
-    name: str | None = None,
-    contact: str | None = None,
-    handles: str | None = None,
-    is_active: bool | None = None,
-) -> Agency:
-    """Change an agency's details (only the arguments given); retire it with ``is_active=False``."""
-    require(actor, Permission.REFERRAL_DIRECTORY)
-    start_write(session)
-    agency = session.get(Agency, agency_id)
-    if agency is None:
-        raise CaseworkError("There is no such agency.")
-    fields = ("name", "contact", "handles", "is_active")
-    before = {key: getattr(agency, key) for key in fields}
-    if name is not None:
-        name = " ".join(name.split())
-        if not name:
-            raise CaseworkError("Give the agency a name.")
-        clash = session.scalar(select(Agency.id).where(Agency.name == name, Agency.id != agency.id))
-        if clash is not None:
-            raise CaseworkError("An agency with this name is already in the directory.")
-        agency.name = name
-    if contact is not None:
-        agency.contact = contact or None
-    if handles is not None:
-        agency.handles = handles or None
-    if is_active is not None:
-        agency.is_active = is_active
-    record(
-        session,
-        actor,
-        "agency.edit",
-        "agency",
-        agency.id,
-        now,
-        before,
-        {key: getattr(agency, key) for key in fields},
-    )
-    return agency
-
-
-def list_agencies(session: Session, *, active_only: bool = True) -> list[Agency]:
-    """The referral directory, by name (active agencies only unless ``active_only`` is False)."""
-    query = select(Agency).order_by(Agency.name)
-    if active_only:
-        query = query.where(Agency.is_active.is_(True))
-    return list(session.scalars(query))
-
-
-def record_referral_outcome(
-    session: Session, referral_id: int, *, outcome: str, actor: Staff, now: dt.datetime
-) -> Referral:
-    """Record what the agency did with a referral (the follow-up)."""
-    require(actor, Permission.CASE_SCREEN)
-    start_write(session)
-    referral = session.get(Referral, referral_id)
-    if referral is None:
-        raise CaseworkError("There is no such referral.")
-    outcome = outcome.strip()
-    if not outcome:
-        raise CaseworkError("Describe the outcome the agency reported.")
-    before = {"outcome": referral.outcome, "outcome_at": referral.outcome_at}
-    referral.outcome, referral.outcome_at = outcome, now
-    record(
-        session,
-        actor,
-        "referral.outcome",
-        "complaint",
-        referral.complaint_id,
-        now,
-        before,
-        {"outcome": outcome, "outcome_at": now},
-        personal=("outcome",),
-        detail=f"referral={referral.id}",
-    )
-    return referral
-
-
-def referrals_due(session: Session, today: dt.date) -> list[Referral]:
-    """Referrals without an outcome whose follow-up date is today or earlier, oldest first."""
-    return list(
-        session.scalars(
-            select(Referral)
-            .where(Referral.outcome_at.is_(None), Referral.follow_up_on <= today)
-            .order_by(Referral.follow_up_on, Referral.id)
-        )
-    )
 
 
 # --- assignment, activities, notes, links ---------------------------------------------------

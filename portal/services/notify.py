@@ -26,6 +26,7 @@ from babel.support import NullTranslations, Translations
 from sqlalchemy.orm import Session
 
 from portal.models import Complaint, OutboxMessage
+from portal.services.clocks import ServiceLevels
 from portal.services.mail import queue_email
 
 PORTAL = Path(__file__).resolve().parent.parent
@@ -41,16 +42,26 @@ class MailSettings:
     office_name: str = "Office of Police Oversight"
     status_url: str | None = None  # where a complainant checks their complaint
     appeal_window_days: int = 30
+    levels: ServiceLevels | None = None  # for "expected by" dates; None: the defaults
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
-        """Read ``OFFICE_NAME``, ``PUBLIC_BASE_URL`` (+ ``/status``) and ``APPEAL_WINDOW_DAYS``."""
+        """Read ``OFFICE_NAME``, ``PUBLIC_BASE_URL`` (+ ``/status``), ``APPEAL_WINDOW_DAYS`` and
+        the service levels (``SLA_*``, ``HOLIDAYS``)."""
         base = str(config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+        levels = ServiceLevels.from_config(config)
         return cls(
             office_name=str(config.get("OFFICE_NAME") or cls.office_name),
             status_url=f"{base}/status" if base else None,
-            appeal_window_days=int(config.get("APPEAL_WINDOW_DAYS", cls.appeal_window_days)),
+            appeal_window_days=levels.appeal_window_days,
+            levels=levels,
         )
+
+    def service_levels(self) -> ServiceLevels:
+        """The service levels for expected dates (the defaults with this appeal window if unset)."""
+        if self.levels is not None:
+            return self.levels
+        return ServiceLevels(appeal_window_days=self.appeal_window_days)
 
 
 @dataclass(frozen=True)

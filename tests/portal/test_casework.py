@@ -345,3 +345,26 @@ def test_investigation_to_closure_letter(
     english = investigation.closure_letter(complaint, "en", SETTINGS)
     assert "1. Use of force (officer 1)" in english.body
     assert "until April 4, 2025" in english.body
+
+
+def test_expected_date_in_the_email_follows_the_configured_service_levels(
+    db: Session, supervisor: Staff
+) -> None:
+    settings = MailSettings.from_config(
+        {
+            "SLA_INVESTIGATE_DAYS": "3",
+            "HOLIDAYS": "2025-03-06",
+            "PUBLIC_BASE_URL": "https://p.example",
+        }
+    )
+    assert settings.status_url == "https://p.example/status"
+    complaint = make_complaint(db, email="f@example.org")
+    db.commit()
+    # Screened Monday 3 March; 3 business days with Thursday a holiday: Tue, Wed, Fri 7 March.
+    casework.screen(
+        db, complaint.id, ScreeningOutcome.INVESTIGATE, actor=supervisor, now=T0, settings=settings
+    )
+    db.commit()
+    [message] = _outbox(db)
+    assert "Expected by: March 7, 2025" in message.body_text
+    assert "https://p.example/status" in message.body_text
