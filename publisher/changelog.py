@@ -49,14 +49,18 @@ def _rows_text(frame: pl.DataFrame, columns: list[str]) -> pl.Expr:
 
 
 def fingerprints(data: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
-    """``complaint_id`` and ``content``: a text of every published row about the complaint.
+    """``complaint_id`` and ``content``: a 64-bit hash of every published row about it.
 
     ``data`` maps table name to its frame (``complaints`` required; ``allegations`` and
     ``complainants`` used when present). Child rows are sorted, so their order does not count.
+    Hashes (not the texts) keep a million complaints' fingerprints small; both releases are
+    hashed in the same process, so polars' hash is comparable.
     """
     complaints = data["complaints"]
     own = [c for c in complaints.columns if c != "complaint_id"]
-    result = complaints.select("complaint_id", _rows_text(complaints, own).alias("content"))
+    result = complaints.select(
+        "complaint_id", _rows_text(complaints, own).hash(seed=0).alias("content")
+    )
     for table in ("allegations", "complainants"):
         frame = data.get(table)
         if frame is None:
@@ -65,13 +69,11 @@ def fingerprints(data: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
         children = (
             frame.select("complaint_id", _rows_text(frame, cols).alias("row"))
             .group_by("complaint_id")
-            .agg(pl.col("row").sort().str.join("\x1e").alias(table))
+            .agg(pl.col("row").sort().str.join("\x1e").hash(seed=0).alias(table))
         )
         result = result.join(children, on="complaint_id", how="left").select(
             "complaint_id",
-            pl.concat_str([pl.col("content"), pl.col(table).fill_null("")], separator="\x1d").alias(
-                "content"
-            ),
+            pl.struct(pl.col("content"), pl.col(table).fill_null(0)).hash(seed=0).alias("content"),
         )
     return result
 

@@ -202,7 +202,7 @@ def _frame(
             on_rows(len(rows))
     if not parts:
         return pl.DataFrame(schema=schema)
-    return pl.concat(parts, rechunk=True)
+    return pl.concat(parts, rechunk=False)
 
 
 # --- pseudonyms, vectorised -----------------------------------------------------------------------
@@ -291,7 +291,8 @@ def extract(
     ``unidentified`` when no roster officer is linked); ``officers``: OFFICER_COLUMNS (plus
     ``officer_name`` when ``officer_names`` allows it: ``"all"`` or ``"sustained_only"``);
     ``complainants``: COMPLAINANT_COLUMNS. Missing demographic values are ``unknown``. Frames are
-    sorted by their published ids. ``progress`` is called with the number of rows read per batch.
+    sorted by their published ids (stable: rows of one complaint stay in database id order).
+    ``progress`` is called with the number of rows read per batch.
     """
     with engine.connect() as conn:
         dialect = conn.dialect.name
@@ -317,10 +318,15 @@ def extract(
             conn, dialect, officer_keys, allegations, as_of, key, officer_names, batch_rows
         )
         allegations = (
-            allegations.join(officers.select("_oid", "officer_id"), on="_oid", how="left")
+            allegations.join(
+                officers.select("_oid", "officer_id"), on="_oid", how="left", maintain_order="left"
+            )
             .with_columns(pl.col("officer_id").fill_null(UNIDENTIFIED))
             .select(ALLEGATION_COLUMNS)
-            .sort(ALLEGATION_COLUMNS, nulls_last=True)
+            # Stable sort on the published id: within a complaint, rows keep the database order
+            # (allegation id), so the order is fully determined without a costly multi-column
+            # sort of millions of rows.
+            .sort("complaint_id", maintain_order=True)
         )
         complainants = _complainants(conn, ids, progress, batch_rows)
     officer_cols = [*OFFICER_COLUMNS, *(["officer_name"] if officer_names else [])]
@@ -411,7 +417,7 @@ def _allegations(
         "discipline": pl.Utf8,
     }
     frame = _frame(conn, query, schema, progress, batch_rows)
-    frame = frame.join(ids, on="_id", how="inner").drop("_id")
+    frame = frame.join(ids, on="_id", how="inner", maintain_order="left").drop("_id")
     officer_keys = frame["_oid"].drop_nulls().unique().sort().to_list()
     return frame, officer_keys
 
@@ -555,10 +561,10 @@ def _complainants(
         for c in ("age_band", "gender", "race")
     ]
     return (
-        frame.join(ids, on="_id", how="inner")
+        frame.join(ids, on="_id", how="inner", maintain_order="left")
         .with_columns(fill)
         .select(COMPLAINANT_COLUMNS)
-        .sort(COMPLAINANT_COLUMNS)
+        .sort("complaint_id", maintain_order=True)
     )
 
 

@@ -234,10 +234,22 @@ def _publish_into(
             complaints.select("complaint_id", "received_at", "district"),
             on="complaint_id",
             how="left",
-        ).join(headline_finding(data.allegations), on="complaint_id", how="left")
+            maintain_order="left",
+        ).join(
+            headline_finding(data.allegations),
+            on="complaint_id",
+            how="left",
+            maintain_order="left",
+        )
         anonymized = anonymize_complainants(frame, policy)
+        del frame
+        data.complainants = data.complainants.clear()  # only the anonymized rows go on
         complaints = apply_to_complaints(complaints, anonymized, policy)
-        complainants = anonymized.complainants.select(COMPLAINANT_COLUMNS).sort(COMPLAINANT_COLUMNS)
+        # The anonymizer keeps the row order, so the extraction's order (published complaint
+        # id, then database id) stands.
+        complainants = anonymized.complainants.select(COMPLAINANT_COLUMNS)
+        kanon = anonymized.report
+        del anonymized
 
     with _stage(stages, "aggregate", done):
         aggregates = build_aggregates(
@@ -282,7 +294,7 @@ def _publish_into(
         )
         write_json(folder / "datapackage.json", datapackage(folder, info, schemas))
         (folder / "policy.toml").write_text(policy.to_toml(), encoding="utf-8")
-        report = build_report(anonymized.report, aggregates.suppressed, policy)
+        report = build_report(kanon, aggregates.suppressed, policy)
         report["extraction"] = {
             "closed_cases": data.closed_cases,
             "complaints_published": records["complaints"].height,
@@ -300,11 +312,16 @@ def _publish_into(
             changelog(version, records, schemas, previous), encoding="utf-8"
         )
         write_sha256sums(folder)
+        counts = {name: frame.height for name, frame in records.items()}
+        names = list(tables)
+        # Everything is on disk now: free the frames before validation reads the files again.
+        del records, tables, complaints, complainants, aggregates, cases
+        data.complaints = data.allegations = data.officers = pl.DataFrame()
 
     with _stage(stages, "validate", done) as stage:
-        bar = tqdm(total=len(tables), desc="validate", unit=" tables", disable=not progress)
+        bar = tqdm(total=len(names), desc="validate", unit=" tables", disable=not progress)
         validation = validate_release(
-            folder, list(tables), workers=workers, on_done=lambda _: bar.update()
+            folder, names, workers=workers, on_done=lambda _: bar.update()
         )
         bar.close()
         stage.peak_workers_rss_mib = validation.peak_rss_mib
@@ -318,10 +335,10 @@ def _publish_into(
         folder=folder,
         version=version,
         closed_cases=data.closed_cases,
-        complaints=records["complaints"].height,
-        allegations=records["allegations"].height,
-        officers=records["officers"].height,
-        complainants=records["complainants"].height,
+        complaints=counts["complaints"],
+        allegations=counts["allegations"],
+        officers=counts["officers"],
+        complainants=counts["complainants"],
         exclusions=data.exclusions,
         k_achieved=int(report["k_achieved"]),
         validated_rows=validation.rows,
