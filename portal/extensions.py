@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, g, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -31,8 +33,24 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or languages[0]
 
 
+class RedactRateLimitKey(logging.Filter):
+    """Flask-Limiter logs the limit's key (a client address, or a reference number for
+    per-reference limits) when a limit is hit; keep the event, drop the key."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "exceeded" in str(record.msg) and isinstance(record.args, tuple) and record.args:
+            args = list(record.args)
+            if len(args) >= 2:
+                args[1] = "[redacted]"
+            record.args = tuple(args)
+        return True
+
+
 def init_extensions(app: Flask) -> None:
     """Bind every extension to ``app``."""
+    limiter_log = logging.getLogger("flask-limiter")
+    if not any(isinstance(f, RedactRateLimitKey) for f in limiter_log.filters):
+        limiter_log.addFilter(RedactRateLimitKey())
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)

@@ -66,3 +66,27 @@ def test_language_switch_never_redirects_off_site(client: FlaskClient) -> None:
     response = client.get("/language/es?next=//evil.example/")
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_a_rate_limit_hit_logs_no_client_address(caplog: pytest.LogCaptureFixture) -> None:
+    """Flask-Limiter logs each breach with its key; the key (an address) must not reach the log."""
+    from flask import Flask
+
+    from portal.extensions import init_extensions, limiter
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="x", RATELIMIT_STORAGE_URI="memory://", LANGUAGE_CODES=["en"])
+    init_extensions(app)
+
+    @app.get("/limited")
+    @limiter.limit("1 per minute")
+    def limited() -> str:
+        return "ok"
+
+    client = app.test_client()
+    address = {"REMOTE_ADDR": "203.0.113.77"}
+    with caplog.at_level("DEBUG"):
+        assert client.get("/limited", environ_base=address).status_code == 200
+        assert client.get("/limited", environ_base=address).status_code == 429
+    assert any("exceeded" in r.getMessage() for r in caplog.records)  # the event is kept
+    assert "203.0.113.77" not in caplog.text

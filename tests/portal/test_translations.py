@@ -26,6 +26,7 @@ KEYWORDS = {
     "_": None,
     "gettext": None,
     "lazy_gettext": None,
+    "_l": None,  # the usual alias of lazy_gettext in forms
     "ngettext": (1, 2),
     "lazy_ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
