@@ -519,8 +519,9 @@ def _disclosure_facts(report: dict[str, Any]) -> list[str]:
         facts.append(f"{_humanize(str(attribute))} is published at the level: {level}.")
     if "records_suppressed" in report:
         facts.append(
-            f"{report['records_suppressed']:,} of {report.get('records', 0):,} records were"
-            " withheld because they could not be made safe otherwise."
+            f"{report['records_suppressed']:,} of {report.get('records', 0):,} records have one"
+            ' or more values shown as "withheld" because they could not be made safe otherwise;'
+            " no record was removed."
         )
     if "threshold" in report:
         facts.append(

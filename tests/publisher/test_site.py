@@ -167,7 +167,8 @@ def test_methodology_explains_generalization_and_suppression(site: Path) -> None
     html = _text(site, "methodology.html")
     assert "shared by at least 5 records (achieved: 7)" in html
     assert "Received period is published at the level: quarter." in html
-    assert "2 of 120 records were withheld" in html
+    assert "2 of 120 records have one or more values shown as" in html
+    assert "no record was removed" in html
     assert 'Aggregate counts from 1 to 4 are shown as "fewer than 5"' in html
 
 
