@@ -114,3 +114,16 @@ def test_two_builds_are_byte_identical_except_the_sitemap(releases: Path, tmp_pa
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     differing = [str(f) for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
     assert set(differing) <= set(STAMPED_FILES)
+
+
+def test_each_page_weighs_under_200_kb_with_real_data(site: Path) -> None:
+    for page in PAGES:
+        html = _text(site, page)
+        charts = [
+            site / part.split('"')[0]
+            for part in html.split('src="')[1:]
+            if part.startswith("charts/")
+        ]
+        weight = len(html.encode()) + sum(c.stat().st_size for c in charts)
+        weight += (site / "assets" / "lantern-site.css").stat().st_size
+        assert weight < 200_000, (page, weight)
