@@ -1,18 +1,22 @@
 """``lantern mail send`` and ``lantern officers import``, and the mail drainer ``lantern serve``
 runs in the background.
 
-The background drainer runs as one thread in the process that becomes gunicorn's master (started
-before gunicorn forks its workers), never in the workers: with N workers there is still exactly
-one drainer per server, and a worker being recycled does not stop mail. It uses its own engine
-without a connection pool, so no database connection is ever shared with a forked worker. Several
-servers on one database are safe too: the outbox claims rows with a lease
-(``portal.services.outbox``).
+The background drainer of ``lantern serve`` is one ``lantern mail send --loop`` process started
+by the process that becomes gunicorn's master, never in the workers: with N workers there is
+still exactly one drainer per server, and a worker being recycled does not stop mail. It is a
+process and not a thread because gunicorn's master forks workers for as long as it runs, and a
+fork taken while another thread holds a lock (SQLite's, the import lock, logging's) leaves the new
+worker deadlocked; measured: a drainer thread in the master made the 50-resident live test hang.
+The drainer exits when the master is gone (it checks its parent every second) and is terminated
+when ``lantern serve`` exits. Several servers on one database are safe too: the outbox claims rows
+with a lease (``portal.services.outbox``).
 """
 
 from __future__ import annotations
 
-import logging
+import atexit
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Mapping
@@ -20,8 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-
-log = logging.getLogger("lantern.mail")
 
 
 def _config() -> dict[str, Any]:
@@ -53,28 +55,33 @@ def drain_once(config: Mapping[str, Any]) -> Any:
         engine.dispose()
 
 
-def start_background_drainer(config: Mapping[str, Any], interval: float = 15.0) -> threading.Event:
-    """Start the drainer thread (daemon); set the returned event to stop it."""
-    from portal.services.outbox import run_forever
-
-    stop = threading.Event()
-
-    def report_error(error: BaseException) -> None:
-        log.warning("mail drain failed: %s", type(error).__name__)
-
-    thread = threading.Thread(
-        target=run_forever,
-        kwargs={
-            "drain_once": lambda: drain_once(config),
-            "interval": interval,
-            "stop": stop,
-            "on_error": report_error,
-        },
-        name="lantern-mail",
-        daemon=True,
+def start_background_drainer(
+    config: Mapping[str, Any], interval: float = 15.0
+) -> subprocess.Popen[bytes]:
+    """Start ``lantern mail send --loop`` as a child process watching this one (see the module
+    docstring); it reads the same ``LANTERN_*`` environment. Returns the process."""
+    process = subprocess.Popen(  # noqa: S603  (our own interpreter and arguments)
+        [
+            sys.executable,
+            "-m",
+            "portal",
+            "mail",
+            "send",
+            "--loop",
+            "--interval",
+            str(interval),
+            "--parent-pid",
+            str(os.getpid()),
+        ],
+        env={**os.environ, "LANTERN_DATABASE_URL": str(config["DATABASE_URL"])},
     )
-    thread.start()
-    return stop
+
+    def stop() -> None:
+        if process.poll() is None:
+            process.terminate()
+
+    atexit.register(stop)
+    return process
 
 
 @click.group("mail")
@@ -85,7 +92,8 @@ def mail_group() -> None:
 @mail_group.command("send")
 @click.option("--loop", is_flag=True, help="Keep draining every --interval seconds.")
 @click.option("--interval", default=15.0, show_default=True, type=float)
-def mail_send(loop: bool, interval: float) -> None:
+@click.option("--parent-pid", type=int, default=None, hidden=True)
+def mail_send(loop: bool, interval: float, parent_pid: int | None) -> None:
     """Send every due email in the outbox (SMTP via LANTERN_SMTP_URL, else .eml files)."""
     config = _config()
     if not loop:
@@ -98,11 +106,22 @@ def mail_send(loop: bool, interval: float) -> None:
     click.echo(f"draining the outbox every {interval:g} s (Ctrl-C to stop)")
 
     def once() -> Any:
+        if parent_pid is not None and os.getppid() != parent_pid:
+            stop.set()  # the server that started us is gone
+            return None
         report = drain_once(config)
         if report.attempted:
             click.echo(f"sent {report.sent}, will retry {report.retried}, failed {report.failed}")
         return report
 
+    if parent_pid is not None:
+
+        def watch_parent() -> None:
+            while not stop.wait(1.0):
+                if os.getppid() != parent_pid:
+                    stop.set()
+
+        threading.Thread(target=watch_parent, daemon=True).start()
     try:
         run_forever(
             once,

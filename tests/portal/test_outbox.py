@@ -287,3 +287,44 @@ def test_lantern_mail_send_writes_eml_files(database_url: str, db: Session, tmp_
     again = CliRunner().invoke(main, ["mail", "send"], env=env)
     assert "sent 0" in again.output
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+
+
+def _drainers_of(pid: int) -> list[int]:
+    """Pids of drainer processes started by server process ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--parent-pid" in args and str(pid).encode() in args:
+            found.append(int(entry.name))
+    return found
+
+
+def test_lantern_serve_drains_in_one_background_process(
+    database_url: str, db: Session, tmp_path: Path
+) -> None:
+    import time
+
+    from tests.conftest import start_live_server, stop_live_server
+
+    ids = _queue(db, 2, now=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    instance = tmp_path / "live"
+    server = start_live_server(database_url, instance, workers=3)
+    try:
+        assert len(_drainers_of(server.process.pid)) == 1  # one, whatever the worker count
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(list((instance / "outbox").glob("*.eml"))) < 2:
+            time.sleep(0.2)
+        assert len(list((instance / "outbox").glob("*.eml"))) == 2
+        rows = _rows(db)
+        assert [r.message_id for r in rows if r.status is OutboxStatus.SENT] == ids
+    finally:
+        stop_live_server(server)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _drainers_of(server.process.pid):
+        time.sleep(0.2)
+    assert _drainers_of(server.process.pid) == []
