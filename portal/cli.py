@@ -76,7 +76,7 @@ class _Gunicorn:
     "--mail/--no-mail",
     default=True,
     show_default=True,
-    help="Drain the email outbox in a background thread of the master process.",
+    help="Drain the email outbox in one background process next to the master.",
 )
 def serve(host: str, port: int, workers: int, migrate: bool, mail: bool) -> None:
     """Serve the portal (and the statistics site at /data/) with gunicorn."""
@@ -91,7 +91,7 @@ def serve(host: str, port: int, workers: int, migrate: bool, mail: bool) -> None
         from portal.migrate import upgrade
 
         upgrade(app.config["DATABASE_URL"])
-    if mail:  # one drainer in the process that becomes gunicorn's master (portal/casework_cli.py)
+    if mail:  # one drainer process next to gunicorn's master (portal/casework_cli.py)
         from portal.casework_cli import start_background_drainer
 
         start_background_drainer(app.config)
