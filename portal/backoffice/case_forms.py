@@ -82,8 +82,11 @@ class ActivityForm(CaseForm):
 
     kind = SelectField(
         _l("Activity"),
-        choices=[SelectChoice(k.value, lazy_label(k)) for k in ActivityKind],
-        validators=[InputRequired()],
+        choices=[
+            SelectChoice("", _l("Choose an activity")),
+            *[SelectChoice(k.value, lazy_label(k)) for k in ActivityKind],
+        ],
+        validators=[InputRequired(_l("Choose an activity."))],
     )
     occurred_on = DateField(_l("Date"), [InputRequired(_l("Give the date of the activity."))])
     summary = TextAreaField(_l("Summary"), [Optional(), Length(max=TEXT)])
@@ -145,8 +148,11 @@ class AllegationForm(CaseForm):
     )
     category = SelectField(
         _l("Category"),
-        choices=[SelectChoice(c.value, lazy_label(c)) for c in AllegationCategory],
-        validators=[InputRequired()],
+        choices=[
+            SelectChoice("", _l("Choose a category")),
+            *[SelectChoice(c.value, lazy_label(c)) for c in AllegationCategory],
+        ],
+        validators=[InputRequired(_l("Choose a category."))],
     )
 
 

@@ -46,7 +46,7 @@ def _officer_choices(case: CaseFile, none_label: str) -> list[SelectChoice]:
 
 def _allegation_choices(case: CaseFile) -> list[SelectChoice]:
     numbers = {o.id: n for n, o in enumerate(case.complaint.officers, start=1)}
-    choices = []
+    choices = [SelectChoice("", _("Choose an allegation"))]
     for a in case.complaint.allegations:
         who = (
             _("Officer %(number)d", number=numbers[a.involved_officer_id])

@@ -240,3 +240,73 @@ def test_other_staff_pages_are_accessible(
     cora.goto(live_server.url + "/staff/reports/aggregate")
     assert_accessible(cora, "aggregate report")
     cora.context.close()
+
+
+def test_back_office_pages_are_valid_html(app: Any, db: Session, tmp_path: Any) -> None:
+    """The Nu HTML Checker finds no error on the queue, case pages (every form), intake,
+    directory, reports and the commissioner's pages."""
+    from tests.browser import vnu_errors
+    from tests.portal.casework_support import make_complaint
+    from tests.portal.staff_support import sign_in_session
+
+    supervisor = create_staff(db, StaffRole.SUPERVISOR)
+    commissioner = create_staff(db, StaffRole.COMMISSIONER)
+    db.add(Agency(name="Tenant Legal Aid", contact="555 0100", handles="Housing"))
+    states = (
+        CaseState.RECEIVED,
+        CaseState.INVESTIGATION,
+        CaseState.FINDINGS_REVIEW,
+        CaseState.EARLY_RESOLUTION,
+        CaseState.APPEAL_REQUESTED,
+    )
+    cases = {
+        state: make_complaint(
+            db, state=state, categories=(AllegationCategory.FORCE, AllegationCategory.BIAS)
+        )
+        for state in states
+    }
+    db.flush()
+    appealed = cases[CaseState.APPEAL_REQUESTED]
+    db.add(
+        Appeal(
+            complaint_id=appealed.id,
+            requested_at=dt.datetime.now(dt.UTC),
+            reason="Please look again.",
+            state=AppealState.REQUESTED,
+        )
+    )
+    db.commit()
+    staff = app.test_client()
+    sign_in_session(staff, supervisor)
+    pages: dict[str, str] = {}
+    pages["queue"] = staff.get("/staff/cases?status=all&sort=state&dir=desc").get_data(as_text=True)
+    for state, complaint in cases.items():
+        pages[f"case_{state.value}"] = staff.get(f"/staff/cases/{complaint.id}").get_data(
+            as_text=True
+        )
+    pages["intake"] = staff.get("/staff/intake").get_data(as_text=True)
+    pages["intake_errors"] = staff.post("/staff/intake", data={"narrative": ""}).get_data(
+        as_text=True
+    )
+    pages["directory"] = staff.get("/staff/agencies").get_data(as_text=True)
+    pages["directory_error"] = staff.post("/staff/agencies", data={"name": ""}).get_data(
+        as_text=True
+    )
+    pages["agency"] = staff.get("/staff/agencies/1").get_data(as_text=True)
+    pages["report"] = staff.get("/staff/reports").get_data(as_text=True)
+    oversight = app.test_client()
+    sign_in_session(oversight, commissioner)
+    pages["closed"] = oversight.get("/staff/closed").get_data(as_text=True)
+    pages["closed_case"] = oversight.get(f"/staff/closed/{appealed.id}").get_data(as_text=True)
+    pages["aggregate"] = oversight.get("/staff/reports/aggregate").get_data(as_text=True)
+    paths = []
+    for name, text in pages.items():
+        assert text.startswith("<!DOCTYPE html>"), name
+        path = tmp_path / f"{name}.html"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    errors = vnu_errors(paths)
+    assert not errors, "\n".join(
+        f"{e.get('url', '').rsplit('/', 1)[-1]}:{e.get('lastLine', '')}: {e.get('message', '')}"
+        for e in errors
+    )
