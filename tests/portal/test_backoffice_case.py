@@ -200,3 +200,17 @@ def test_evidence_of_another_case_is_not_served(
     url = f"/staff/cases/{complaint.id}/attachments/{attachment.id}"
     assert commissioner.get(url).status_code == 403
     assert audit_entries(db, "attachment.download") == []
+
+
+def test_staff_screens_follow_the_browser_language(db: Session, staff_client: StaffClient):
+    client, _ = staff_client(StaffRole.SUPERVISOR)
+    complaint = make_complaint(
+        db, state=CaseState.FINDINGS_REVIEW, categories=(AllegationCategory.FORCE,)
+    )
+    db.commit()
+    spanish = {"Accept-Language": "es"}
+    queue = client.get("/staff/cases", headers=spanish).get_data(as_text=True)
+    assert "<h1>Lista de casos</h1>" in queue and "1 caso" in queue
+    page = client.get(f"/staff/cases/{complaint.id}", headers=spanish).get_data(as_text=True)
+    assert "Conclusión final y sanción" in page  # the decide form's heading
+    assert "Uso de la fuerza" in page
