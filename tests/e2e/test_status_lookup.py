@@ -114,3 +114,34 @@ def test_keyboard_only_lookup_and_status_page(
 
     errors = vnu_errors(saved)
     assert not errors, errors
+
+
+def test_closed_complaint_pages_are_accessible(
+    live_server: LiveServer, db: Session, page: Any, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from portal.vocabulary import CaseState
+    from tests.portal.status_support import move_to
+
+    filed = make_complaint(db, received_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+    move_to(db, filed, CaseState.CLOSED, dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+    page.goto(live_server.url + "/status")
+    page.fill("#reference", filed.reference)
+    page.fill("#access_code", filed.code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("ol.timeline")
+    assert page.inner_text("#current-status") == "Closed"
+    saved = [save(page, tmp_path, "closed")]
+    assert_accessible(page, "closed status page")
+    for path, name in (("/status/review", "review"), ("/status/survey", "survey")):
+        page.goto(live_server.url + path)
+        assert_accessible(page, name)
+        saved.append(save(page, tmp_path, name))
+    page.goto(live_server.url + "/status/review")
+    page.click("button[type=submit]")  # empty: the error summary and the inline error
+    page.wait_for_selector("#error-summary")
+    assert_accessible(page, "review with an error")
+    saved.append(save(page, tmp_path, "review-error"))
+    errors = vnu_errors(saved)
+    assert not errors, errors
