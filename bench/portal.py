@@ -273,17 +273,18 @@ SUBMIT_OK = 303  # Post/Redirect/Get: a stored complaint redirects to its receip
 FLOOD_RATE_LIMIT = "30 per minute"  # the shipped per-client default
 
 
-#: Set to True once the four functions below speak the real forms (they were written before the
-#: intake and status routes existed); until then those scenarios are reported as not run.
-RESIDENT_ROUTES_ADAPTED = False
+#: The four functions below speak the real intake and status forms (portal/intake/forms.py,
+#: portal/status/forms.py).
+RESIDENT_ROUTES_ADAPTED = True
 
 
 def portal_missing() -> str | None:
     """Why the portal's resident routes cannot be benchmarked yet (None when they can)."""
     try:
-        from portal.services.intake import submit_complaint  # noqa: F401
-    except ImportError:
-        return "portal.services.intake.submit_complaint does not exist yet"
+        from portal.services.intake import file_complaint  # noqa: F401
+        from portal.services.status import lookup  # noqa: F401
+    except ImportError as error:
+        return f"the resident services are missing: {error}"
     if not RESIDENT_ROUTES_ADAPTED:
         return "bench/portal.py does not speak the intake and status forms yet"
     return None
@@ -319,24 +320,67 @@ def seed_complaints(url: str, count: int) -> list[tuple[str, str]]:
                     )
                     pairs.append((reference, ""))
             return pairs
-        raise NotImplementedError
+        from portal.services.intake import Submission, file_complaint
+        from portal.vocabulary import AllegationCategory, Channel
+
+        session = factory()
+        try:
+            for i in range(count):
+                filed = file_complaint(
+                    session,
+                    Submission(
+                        narrative=f"Benchmark complaint {i}: an officer was rude at a stop.",
+                        district="D01",
+                        categories=(AllegationCategory.DISCOURTESY,),
+                        consent=True,
+                    ),
+                    channel=Channel.ONLINE,
+                    entered_by=None,
+                    now=now,
+                    access_code_key=ACCESS_CODE_KEY,
+                    idempotency_key=None,
+                )
+                assert filed.access_code is not None
+                pairs.append((filed.reference, filed.access_code))
+        finally:
+            session.close()
+        return pairs
     finally:
         engine.dispose()
 
 
 def lookup_fields(hidden: dict[str, str], reference: str, code: str) -> list[tuple[str, str]]:
     """The status form's fields for one lookup (hidden fields such as the CSRF token kept)."""
-    raise NotImplementedError
+    return [*hidden.items(), ("reference", reference), ("access_code", code)]
 
 
 def submit_fields(hidden: dict[str, str], token: str) -> list[tuple[str, str]]:
     """A minimal valid complaint (no attachments) with idempotency token ``token``."""
-    raise NotImplementedError
+    fields = {**hidden, "idempotency_key": token}
+    return [
+        *fields.items(),
+        ("narrative", "An officer was rude to me at a traffic stop and would not give a name."),
+        ("district", "D01"),
+        ("categories", "discourtesy"),
+        ("role", "self"),
+        ("contact_method", "none"),
+        ("language", "en"),
+        ("age_band", "prefer_not_to_say"),
+        ("gender", "prefer_not_to_say"),
+        ("race", "prefer_not_to_say"),
+        ("consent", "y"),
+        ("submit", "Send my complaint"),
+    ]
 
 
 def shows_status(page: str, reference: str) -> bool:
     """Whether a status page shows the complaint's status (not the 'not found' message)."""
-    raise NotImplementedError
+    return (
+        reference in page
+        and 'id="current-status"' in page
+        and '<ol class="timeline">' in page
+        and "We could not find a complaint" not in page
+    )
 
 
 # --- wrk -----------------------------------------------------------------------------------------
@@ -457,7 +501,7 @@ def bench_database(kind: str, opts: Options, report: Report, workdir: Path) -> N
     with temp_database(kind, workdir) as url:
         started = time.monotonic()
         pairs = seed_complaints(url, opts.seed)
-        how = "bare rows (no intake service yet)" if portal_missing() else "submit_complaint"
+        how = "bare rows (no intake service yet)" if portal_missing() else "file_complaint"
         report.notes.append(
             f"{kind}: seeded {len(pairs)} complaints through {how} "
             f"in {time.monotonic() - started:.1f} s"
