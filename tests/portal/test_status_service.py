@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from portal.db import session_factory
 from portal.models import AuditEntry, CaseEvent, Complaint, InternalNote, Staff, StatusEvent
 from portal.services import status as status_service
 from portal.services.clocks import ServiceLevels, add_business_days
@@ -326,3 +328,29 @@ def test_adding_evidence_attaches_the_files_as_the_complainants(
     assert (view.timeline[-1].kind, view.timeline[-1].message) == ("evidence_added", "notes.txt")
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "complaint.evidence_added"))
     assert entry.one().detail == "files=1"
+
+
+def test_concurrent_failures_are_all_counted(db: Session, engine: Engine) -> None:
+    filed = make_complaint(db)
+    factory = session_factory(engine)
+    outcomes: list[str] = []
+
+    def attempt() -> None:
+        session = factory()
+        try:
+            result = lookup(session, filed.reference, "AAAA-AAAA-AAAA", key=KEY, now=NOW)
+            outcomes.append("none" if result is None else "found")
+        except ReferenceLocked:
+            outcomes.append("locked")
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # No lost update, no duplicate-key error: 9 plain failures, then the lock.
+    assert sorted(outcomes) == ["locked"] * 7 + ["none"] * 9
+    with pytest.raises(ReferenceLocked):
+        lookup(db, filed.reference, filed.code, key=KEY, now=NOW)
