@@ -191,34 +191,48 @@ def case_queue(
     page = min(max(1, filters.page), pages)
     column = _SORT_COLUMNS[filters.sort]
     order = (column.desc(), Complaint.id.desc()) if filters.descending else (column, Complaint.id)
-    query = (
-        select(Complaint, Staff.name, Staff.email)
-        .outerjoin(Staff, Staff.id == Complaint.assigned_to_id)
-        .where(Complaint.id.in_(ids))
-        .order_by(*order)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+    # Deferred join: page through the narrow (sort key, id) rows first, then read the few
+    # columns the table shows for those ids only — a deep page never drags whole rows along.
+    page_ids = list(
+        session.scalars(ids.order_by(*order).offset((page - 1) * per_page).limit(per_page))
     )
-    found = session.execute(query).all()
-    categories = _allegation_categories(session, [c.id for c, _name, _email in found])
-    rows = [
-        QueueRow(
-            id=complaint.id,
-            reference=complaint.reference,
-            received_at=complaint.received_at,
-            updated_at=complaint.updated_at,
-            state=complaint.state,
-            channel=complaint.channel,
-            district=complaint.district,
-            assigned_to_name=(name or email) if (name or email) else None,
-            categories=tuple(
-                sorted(
-                    set(complaint.reported_categories or []) | categories.get(complaint.id, set())
-                )
-            ),
+    found = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Complaint.id,
+                Complaint.reference,
+                Complaint.received_at,
+                Complaint.updated_at,
+                Complaint.state,
+                Complaint.channel,
+                Complaint.district,
+                Complaint.reported_categories,
+                Staff.name,
+                Staff.email,
+            )
+            .outerjoin(Staff, Staff.id == Complaint.assigned_to_id)
+            .where(Complaint.id.in_(page_ids))
         )
-        for complaint, name, email in found
-    ]
+    }
+    categories = _allegation_categories(session, page_ids)
+    rows = []
+    for complaint_id in page_ids:
+        row = found[complaint_id]
+        reported = set(row.reported_categories or [])
+        rows.append(
+            QueueRow(
+                id=row.id,
+                reference=row.reference,
+                received_at=row.received_at,
+                updated_at=row.updated_at,
+                state=row.state,
+                channel=row.channel,
+                district=row.district,
+                assigned_to_name=(row.name or row.email) or None,
+                categories=tuple(sorted(reported | categories.get(row.id, set()))),
+            )
+        )
     return Page(rows=rows, total=total, page=page, per_page=per_page)
 
 
