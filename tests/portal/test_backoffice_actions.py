@@ -136,6 +136,7 @@ def test_screen_refer_needs_agency_and_creates_referral(
     referral = db.scalars(select(Referral)).one()
     assert referral.agency_id == agency.id and referral.follow_up_on.isoformat() == follow_up
     assert len(audit_entries(db, "referral.add")) == 1
+    assert len(audit_entries(db, "complaint.screen_refer")) == 1
 
     # Follow-up: the referral's outcome.
     outcome_url = f"/staff/cases/{complaint.id}/referrals/{referral.id}/outcome"
@@ -159,6 +160,7 @@ def test_screen_decline_needs_a_reason(db: Session, staff_client: StaffClient) -
     done = act(client, url, {"screen-outcome": "decline", "screen-reason": "Federal agency"})
     assert done == [("success", "Screening decision recorded: Decline.")]
     assert state_of(db, complaint) is CaseState.DECLINED
+    assert len(audit_entries(db, "complaint.screen_decline")) == 1
 
 
 def test_escalate_and_withdraw(db: Session, staff_client: StaffClient) -> None:
@@ -175,6 +177,8 @@ def test_escalate_and_withdraw(db: Session, staff_client: StaffClient) -> None:
         ("success", "The complaint is withdrawn.")
     ]
     assert state_of(db, resolving) is CaseState.WITHDRAWN
+    assert len(audit_entries(db, "complaint.escalate")) == 1
+    assert len(audit_entries(db, "complaint.withdraw")) == 1
     # Withdrawn is closed: withdrawing again is refused by the workflow.
     assert act(client, url, {"withdraw-reason": "again"})[0][0] == "error"
 
@@ -344,6 +348,7 @@ def test_allegations_recommended_and_final_findings_then_close(
         ("success", "Findings submitted for review.")
     ]
     assert state_of(db, complaint) is CaseState.FINDINGS_REVIEW
+    assert [e.actor_id for e in audit_entries(db, "complaint.submit_findings")] == [ivy.id]
     # The investigator may not decide or close.
     assert investigator.post(base + "/decide", data={}).status_code == 403
     assert investigator.post(base + "/close", data={}).status_code == 403
@@ -402,6 +407,7 @@ def test_return_to_investigation_and_reopen(db: Session, staff_client: StaffClie
         ("success", "The case is back in investigation.")
     ]
     assert state_of(db, review) is CaseState.INVESTIGATION
+    assert len(audit_entries(db, "complaint.return_to_investigation")) == 1
     closed = case(db, state=CaseState.CLOSED)
     url = f"/staff/cases/{closed.id}/reopen"
     assert act(client, url, {"reopen-reason": "New video"}) == [
