@@ -71,3 +71,20 @@ def csrf_token(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "no csrf_token in the page"
     return match.group(1) or match.group(2)
+
+
+def shared_data(name: str) -> Path:
+    """The folder of the real public data set ``name`` (``../shared/data/<name>`` beside the
+    checkout, or under ``LANTERN_SHARED_DATA``, or the workplace's ``/work/shared/data``).
+
+    Returns the first that exists, else the first candidate (so ``require`` can name it). The
+    data are never copied into the repository.
+    """
+    candidates = (
+        [Path(os.environ["LANTERN_SHARED_DATA"])] if "LANTERN_SHARED_DATA" in os.environ else []
+    )
+    candidates += [ROOT.parent / "shared" / "data", Path("/work/shared/data")]
+    for base in candidates:
+        if (base / name).is_dir():
+            return base / name
+    return candidates[0] / name

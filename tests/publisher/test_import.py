@@ -19,9 +19,9 @@ from portal.cli import main
 from portal.models import Allegation, AuditEntry, Complainant, Complaint, InvolvedOfficer, Officer
 from portal.vocabulary import AgeBand, AllegationCategory, CaseState, Discipline, Finding
 from publisher.importer import ImportFailed, MappingError, load_mapping, run_import
-from tests.support import ROOT, require
+from tests.support import ROOT, require, shared_data
 
-PHILLY = ROOT.parent / "shared" / "data" / "philly-ppd"
+PHILLY = shared_data("philly-ppd")
 MAPPING = ROOT / "publisher" / "mappings" / "philly-ppd.toml"
 NOW = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 

@@ -23,9 +23,9 @@ from portal.cli import main
 from portal.models import Complaint
 from portal.vocabulary import CLOSED_STATES
 from tests.publisher.publish_support import KEY
-from tests.support import ROOT, require
+from tests.support import ROOT, require, shared_data
 
-PHILLY = ROOT.parent / "shared" / "data" / "philly-ppd"
+PHILLY = shared_data("philly-ppd")
 MAPPING = ROOT / "publisher" / "mappings" / "philly-ppd.toml"
 POLICY = ROOT / "publisher" / "policies" / "philly-ppd.toml"
 QUASI_IDENTIFIERS = ["age_band", "gender", "race", "district", "received_period"]
