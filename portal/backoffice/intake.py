@@ -9,10 +9,12 @@ on the next page, to read out or write to the complainant.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any
 
-from flask import current_app, g, redirect, render_template, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
@@ -25,13 +27,15 @@ from portal.intake.forms import CATEGORY_LABELS
 from portal.intake.views import _submission
 from portal.models import Complaint
 from portal.request_db import db_session
-from portal.services import audit
+from portal.services import audit, evidence
+from portal.services.evidence import StoredFile
 from portal.services.intake import IDEMPOTENCY_KEY, MAX_OFFICERS, file_complaint
 from portal.services.permissions import Permission
 from portal.services.receipt_email import ReceiptSettings
 from portal.vocabulary import Channel
 
 COMPLAINT_ENTER = "complaint.enter"
+MB = 1024 * 1024
 RECEIPT_KEY = "staff_intake_receipt"  # session: {"id", "reference", "code"} until shown once
 
 
@@ -51,7 +55,10 @@ def _form() -> StaffIntakeForm:
 def _errors(form: StaffIntakeForm) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     for field in form:
-        if field.name in {"csrf_token", "evidence"}:
+        if field.name == "csrf_token":
+            continue
+        if field.name == "evidence":
+            items.extend((field.id, str(m)) for m in field.errors)
             continue
         if field.type == "FieldList":
             for entry in field:
@@ -61,6 +68,45 @@ def _errors(form: StaffIntakeForm) -> list[tuple[str, str]]:
             grouped = field.type in {"RadioField", "MultiCheckboxField"}
             items.append((f"{field.id}-0" if grouped else field.id, str(field.errors[0])))
     return items
+
+
+def _upload_folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+_REJECTIONS = {
+    "empty": _l("%(name)s is empty."),
+    "too_large": _l("%(name)s is larger than %(size)s MB."),
+    "total_too_large": _l("%(name)s would take the files over %(size)s MB together."),
+    "type": _l("%(name)s is not a type of file we accept."),
+}
+
+
+def _store_uploads() -> tuple[list[StoredFile], list[str]]:
+    """Validate and store the files of this POST: (stored files, messages for refused ones)."""
+    config = current_app.config
+    stored: list[StoredFile] = []
+    refused: list[str] = []
+    for upload in request.files.getlist("evidence"):
+        if not upload or not upload.filename:
+            continue
+        used = sum(f.size_bytes for f in stored)
+        try:
+            stored.append(
+                evidence.store_upload(
+                    upload.stream,
+                    upload.filename,
+                    _upload_folder(),
+                    max_file_bytes=int(config["UPLOAD_MAX_FILE_BYTES"]),
+                    remaining_total_bytes=int(config["UPLOAD_MAX_TOTAL_BYTES"]) - used,
+                )
+            )
+        except evidence.EvidenceRejected as error:
+            limit = error.limit_bytes or 0
+            refused.append(
+                str(_REJECTIONS[error.reason]) % {"name": error.filename, "size": limit // MB}
+            )
+    return stored, refused
 
 
 def _render(form: StaffIntakeForm, *, show_errors: bool, status: int = 200) -> tuple[str, int]:
@@ -96,6 +142,11 @@ def staff_intake_submit() -> Any:
         return _render(form, show_errors=False)
     if not form.validate():
         return _render(form, show_errors=True, status=400)
+    files, rejected = _store_uploads()
+    if rejected:
+        evidence.discard(_upload_folder(), files)
+        form.evidence.errors = rejected
+        return _render(form, show_errors=True, status=400)
     channel = Channel(form.channel.data)
     staff_id = g.staff.id
 
@@ -112,12 +163,13 @@ def staff_intake_submit() -> Any:
 
     filed = file_complaint(
         db_session(),
-        _submission(form, []),
+        _submission(form, files),
         channel=channel,
         entered_by=g.staff,
         now=clock.utcnow(),
         access_code_key=current_app.config["ACCESS_CODE_KEY"],
         idempotency_key=form.idempotency_key.data,
+        upload_folder=_upload_folder(),
         receipt=ReceiptSettings(office_name=current_app.config["OFFICE_NAME"]),
         before_commit=audit_entry,
     )

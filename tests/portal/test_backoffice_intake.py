@@ -131,3 +131,42 @@ def test_roles_without_intake_are_refused(db: Session, staff_client: StaffClient
         assert client.get("/staff/intake").status_code == 403
         assert client.post("/staff/intake", data=_answers()).status_code == 403
     assert db.scalars(select(Complaint)).all() == []
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(300)
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(300)
+
+
+def test_a_letter_with_enclosures_keeps_its_files(
+    app: Any, db: Session, staff_client: StaffClient
+) -> None:
+    from io import BytesIO
+    from pathlib import Path
+
+    from portal.models import Attachment
+
+    client, clerk = staff_client(StaffRole.INTAKE)
+    data = _answers(channel="letter") | {"evidence": [(BytesIO(PNG), "photo of the car.png")]}
+    response = client.post("/staff/intake", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303
+    attachment = db.scalars(select(Attachment)).one()
+    assert attachment.original_name == "photo of the car.png"
+    assert attachment.uploaded_by_id == clerk.id
+    assert attachment.content_type == "image/png"
+    assert (Path(app.config["UPLOAD_FOLDER"]) / attachment.stored_name).read_bytes() == PNG
+
+
+def test_a_refused_file_files_nothing_and_leaves_no_file(
+    app: Any, db: Session, staff_client: StaffClient
+) -> None:
+    from io import BytesIO
+    from pathlib import Path
+
+    client, _ = staff_client(StaffRole.INTAKE)
+    data = _answers() | {"evidence": [(BytesIO(PNG), "fine.png"), (BytesIO(EXE), "program.exe")]}
+    response = client.post("/staff/intake", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "program.exe is not a type of file we accept." in response.get_data(as_text=True)
+    assert db.scalars(select(Complaint)).all() == []
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    assert not folder.exists() or list(folder.iterdir()) == []
