@@ -72,6 +72,7 @@ def _filters(form: QueueFilterForm) -> QueueFilters:
         if form.category.data in set(AllegationCategory)
         else None,
         reference=(form.q.data or "").strip() or None,
+        referral_due_on=clock.utcnow().date() if form.followup.data else None,
         sort=SortKey(sort),
         descending=form.dir.data == "desc",
         page=request.args.get("page", 1, type=int) or 1,

@@ -39,6 +39,7 @@ class QueueFilterForm(FlaskForm):  # type: ignore[misc]
     )
     status = SelectField(_l("Status"), choices=[], validators=[Optional()], default="open")
     mine = BooleanField(_l("Only cases assigned to me"))
+    followup = BooleanField(_l("Only referrals due for follow-up"))
     deadline = SelectField(
         _l("Deadlines"),
         choices=[

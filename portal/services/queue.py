@@ -21,7 +21,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, Text, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.models import Allegation, Complaint, Staff
+from portal.models import Allegation, Complaint, Referral, Staff
 from portal.vocabulary import (
     CLOSED_STATES,
     AllegationCategory,
@@ -82,6 +82,7 @@ class QueueFilters:
     district: str | None = None
     category: AllegationCategory | None = None
     reference: str | None = None
+    referral_due_on: dt.date | None = None  # a referral without outcome to follow up by then
     sort: SortKey = SortKey.RECEIVED
     descending: bool = False
     page: int = 1
@@ -167,6 +168,14 @@ def _filtered(filters: QueueFilters, deadline_condition: ColumnElement[bool] | N
         if fragment:
             stored = func.replace(Complaint.reference, "-", "")
             query = query.where(stored.like(f"%{fragment}%"))
+    if filters.referral_due_on is not None:
+        query = query.where(
+            exists().where(
+                Referral.complaint_id == Complaint.id,
+                Referral.outcome_at.is_(None),
+                Referral.follow_up_on <= filters.referral_due_on,
+            )
+        )
     if deadline_condition is not None:
         query = query.where(deadline_condition)
     return query

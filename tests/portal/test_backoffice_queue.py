@@ -220,3 +220,32 @@ def test_case_page_shows_its_clocks(db: Session, staff_client: StaffClient) -> N
     assert "Deadlines (business days)" in page
     # Received Monday 2025-03-03: acknowledgement due two business days later, now overdue.
     assert re.search(r"Acknowledge</th><td>2025-03-05</td><td><span[^>]*>overdue", page)
+
+
+def test_queue_lists_referrals_due_for_follow_up(db: Session, staff_client: StaffClient):
+    from portal.models import Agency, Referral
+
+    today = dt.datetime.now(dt.UTC).date()
+    agency = Agency(name="Tenant Legal Aid", is_active=True)
+    db.add(agency)
+    due, later, answered = (_case(db, state=CaseState.REFERRED) for _ in range(3))
+    db.flush()
+    for complaint, follow_up, outcome in (
+        (due, today, None),
+        (later, today + dt.timedelta(days=7), None),
+        (answered, today - dt.timedelta(days=7), "Resolved by the landlord"),
+    ):
+        db.add(
+            Referral(
+                complaint_id=complaint.id,
+                agency_id=agency.id,
+                referred_at=T0,
+                follow_up_on=follow_up,
+                outcome=outcome,
+                outcome_at=T0 + dt.timedelta(days=10) if outcome else None,
+            )
+        )
+    db.commit()
+    client, _ = staff_client(StaffRole.INTAKE)
+    page = client.get("/staff/cases?followup=y").get_data(as_text=True)
+    assert references_in_table(page) == [due.reference]
