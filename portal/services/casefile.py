@@ -25,7 +25,6 @@ from portal.models import (
     ComplaintLink,
     InternalNote,
     InvolvedOfficer,
-    Officer,
     Referral,
     Staff,
 )
@@ -176,36 +175,6 @@ def assignable_staff(session: Session) -> list[Staff]:
                 Staff.role.in_([StaffRole.INVESTIGATOR, StaffRole.SUPERVISOR]),
             )
             .order_by(Staff.name, Staff.email)
-        )
-    )
-
-
-def active_agencies(session: Session) -> list[Agency]:
-    """Agencies still in use in the referral directory, by name."""
-    return list(
-        session.scalars(select(Agency).where(Agency.is_active.is_(True)).order_by(Agency.name))
-    )
-
-
-def roster_matches(session: Session, text: str, *, limit: int = 20) -> list[Officer]:
-    """Roster officers whose badge number or name contains ``text`` (at most ``limit``)."""
-    needle = f"%{text.strip().lower()}%"
-    if not text.strip():
-        return []
-    from sqlalchemy import func
-
-    return list(
-        session.scalars(
-            select(Officer)
-            .where(
-                or_(
-                    func.lower(Officer.badge_number).like(needle),
-                    func.lower(Officer.last_name).like(needle),
-                    func.lower(Officer.first_name).like(needle),
-                )
-            )
-            .order_by(Officer.last_name, Officer.first_name, Officer.id)
-            .limit(limit)
         )
     )
 
