@@ -115,8 +115,11 @@ def validate_resource(descriptor: str, name: str) -> Outcome:
                 where.append(f"field {field_name}")
             prefix = f"{', '.join(where)}: " if where else ""
             problems.append(f"{prefix}{error.type}: {error.note or error.message}")
-        problems += [
-            f"{warning} (Frictionless stops after {LIMIT_ERRORS:,} errors per table)"
+        # Warnings first: the report quotes only the first problems, and "stopped at the error
+        # limit, there may be more" must not hide behind a thousand errors.
+        problems[:0] = [
+            f"{warning} (Frictionless stops after {LIMIT_ERRORS:,} errors per table; "
+            "there may be more)"
             for warning in task.warnings
         ]
     return name, problems, rows, peak_rss_mib()

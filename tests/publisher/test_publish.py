@@ -280,3 +280,26 @@ def test_sqlite_and_postgresql_publish_the_same_bytes(
     first, second = ({k: v[0] for k, v in _snapshot(folder).items()} for folder in folders)
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_the_report_says_when_frictionless_stopped_at_its_error_limit(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_cases(engine, 1_200, 3, now=NOW, progress=False)  # over 1,000 closed complaints
+    write_csv = publisher.publish.write_csv
+
+    def every_row_wrong(frame: pl.DataFrame, path: Path) -> None:
+        if path.name == "complaints.csv":
+            frame = frame.with_columns(pl.lit("carrier_pigeon").alias("channel"))
+        write_csv(frame, path)
+
+    monkeypatch.setattr(publisher.publish, "write_csv", every_row_wrong)
+    out = tmp_path / "releases"
+    with pytest.raises(PublishError) as error:
+        _publish(engine, out)
+    message = str(error.value)
+    # 1,000 errors and the limit warning; the first 20 are quoted, the rest counted.
+    assert "complaints: 1,001 problem(s)" in message
+    assert "Frictionless stops after 1,000 errors per table" in message
+    assert "... and 981 more" in message
+    assert list(out.iterdir()) == []
