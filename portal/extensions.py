@@ -48,6 +48,8 @@ class RedactRateLimitKey(logging.Filter):
 
 def init_extensions(app: Flask) -> None:
     """Bind every extension to ``app``."""
+    import portal.ratelimit  # noqa: F401  (registers the lantern-memory:// storage)
+
     limiter_log = logging.getLogger("flask-limiter")
     if not any(isinstance(f, RedactRateLimitKey) for f in limiter_log.filters):
         limiter_log.addFilter(RedactRateLimitKey())
