@@ -55,7 +55,8 @@ def create_app(
     # One catalog per area so areas can be translated independently; Flask-Babel merges them.
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(TRANSLATION_DIRECTORIES)
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # a resident may take an hour over the form
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    # In process without Redis: limits' memory storage minus its timer thread (portal/ratelimit.py)
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "lantern-memory://"
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
 
     if app.config["TRUST_PROXY"]:
