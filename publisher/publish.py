@@ -139,6 +139,68 @@ def _as_of(data: Extraction, cases: pl.DataFrame) -> dt.date:
     return max(months)
 
 
+#: ``days_to_close`` is withheld when, with the two published periods, it would place the
+#: received date in a window shorter than this many days (finer than about a month).
+MIN_RECEIVED_WINDOW_DAYS = 28
+
+
+def _period_bounds(column: str) -> tuple[pl.Expr, pl.Expr]:
+    """First and last day of a published period (``YYYY-MM``, ``YYYY-Qn``, ``YYYY``); null for
+    ``withheld`` or empty."""
+    text = pl.col(column)
+    year = text.str.slice(0, 4).cast(pl.Int32, strict=False)
+    is_quarter = text.str.contains("-Q", literal=True)
+    is_month = (text.str.len_chars() == 7) & ~is_quarter
+    is_year = text.str.len_chars() == 4
+    quarter = text.str.slice(6, 1).cast(pl.Int32, strict=False)
+    month = text.str.slice(5, 2).cast(pl.Int32, strict=False)
+    start = (
+        pl.when(is_month)
+        .then(pl.date(year, month, 1))
+        .when(is_quarter)
+        .then(pl.date(year, quarter * 3 - 2, 1))
+        .when(is_year)
+        .then(pl.date(year, 1, 1))
+    )
+    end = (
+        pl.when(is_month)
+        .then(start.dt.offset_by("1mo"))
+        .when(is_quarter)
+        .then(start.dt.offset_by("3mo"))
+        .when(is_year)
+        .then(start.dt.offset_by("1y"))
+    ) - pl.duration(days=1)
+    return start, end
+
+
+def protect_days_to_close(complaints: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Withhold ``days_to_close`` where it would reveal the received date too precisely.
+
+    The received date lies in the published received period, and (closed date - days) in the
+    published closed period: with exact days, the two together can pin the received date to a
+    few days, finer than the period the k-anonymity search chose. Where that window is shorter
+    than ``MIN_RECEIVED_WINDOW_DAYS`` the value becomes ``withheld``. Returns the frame (with
+    ``days_to_close`` as text) and how many values were withheld.
+    """
+    r_start, r_end = _period_bounds("received_period")
+    c_start, c_end = _period_bounds("closed_period")
+    shift = pl.duration(days=pl.col("days_to_close"))
+    low = pl.max_horizontal(r_start, c_start - shift)
+    high = pl.min_horizontal(r_end, c_end - shift)
+    window = (high - low).dt.total_days() + 1
+    narrow = pl.col("days_to_close").is_not_null() & (window < MIN_RECEIVED_WINDOW_DAYS)
+    narrow = narrow.fill_null(False)
+    marked = complaints.with_columns(narrow.alias("_narrow"))
+    withheld = int(marked["_narrow"].sum())
+    result = marked.with_columns(
+        pl.when(pl.col("_narrow"))
+        .then(pl.lit(WITHHELD))
+        .otherwise(pl.col("days_to_close").cast(pl.Utf8))
+        .alias("days_to_close")
+    ).drop("_narrow")
+    return result, withheld
+
+
 def _next_month(month: dt.date) -> dt.date:
     """First day of the month after ``month``.
 
@@ -264,8 +326,11 @@ def _publish_into(
         )
 
     with _stage(stages, "write", done):
+        published_complaints, days_withheld = protect_days_to_close(
+            complaints.select(COMPLAINTS_PUBLISHED)
+        )
         records = {
-            "complaints": complaints.select(COMPLAINTS_PUBLISHED).sort("complaint_id"),
+            "complaints": published_complaints.sort("complaint_id"),
             "allegations": data.allegations.select(ALLEGATION_COLUMNS),
             "officers": data.officers,
             "complainants": complainants,
@@ -301,6 +366,7 @@ def _publish_into(
             "exclusions": dict(sorted(data.exclusions.items())),
             "notes": dict(sorted(data.notes.items())),
             "data_through": f"{as_of:%Y-%m}",
+            "days_to_close_withheld": days_withheld,
         }
         (folder / "disclosure-report.json").write_text(report_json(report), encoding="utf-8")
         (folder / "disclosure-report.md").write_text(
@@ -315,7 +381,7 @@ def _publish_into(
         counts = {name: frame.height for name, frame in records.items()}
         names = list(tables)
         # Everything is on disk now: free the frames before validation reads the files again.
-        del records, tables, complaints, complainants, aggregates, cases
+        del records, tables, complaints, complainants, aggregates, cases, published_complaints
         data.complaints = data.allegations = data.officers = pl.DataFrame()
 
     with _stage(stages, "validate", done) as stage:
@@ -360,4 +426,9 @@ def _extraction_markdown(extraction: dict[str, Any]) -> str:
     for reason, count in extraction["notes"].items():
         lines.append(f"- published, {reason}: {count:,}")
     lines.append(f"- data through: {extraction['data_through']}")
+    lines.append(
+        f"- days to close withheld: {extraction['days_to_close_withheld']:,} (with the received"
+        " and closed periods, the exact number of days would have placed the received date"
+        f" within fewer than {MIN_RECEIVED_WINDOW_DAYS} days)"
+    )
     return "\n".join(lines) + "\n"
