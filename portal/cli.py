@@ -52,7 +52,8 @@ class _Gunicorn:
         class App(BaseApplication):  # type: ignore[misc]
             def load_config(self) -> None:
                 for key, value in options.items():
-                    self.cfg.set(key, value)
+                    if key in self.cfg.settings:  # settings newer gunicorns added are optional
+                        self.cfg.set(key, value)
 
             def load(self) -> Any:
                 from portal import create_app
@@ -107,6 +108,9 @@ def serve(host: str, port: int, workers: int, migrate: bool, mail: bool) -> None
             "access_log_format": '"%(m)s %(U)s" %(s)s %(b)s %(M)sms',
             "errorlog": "-",
             "timeout": 60,
+            # gunicorn 27's control socket is one path per user (~/.gunicorn): two servers (or
+            # parallel test servers) would fight over it, and Lantern does not use it.
+            "control_socket_disable": True,
         }
     )
 
