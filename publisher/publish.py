@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from publisher.extract import (
     extract,
     extract_caseload,
 )
+from publisher.officer_privacy import OFFICER_QUASI_IDENTIFIERS, protect_officers
 from publisher.package import (
     RECORD_TABLES,
     PackageError,
@@ -312,6 +313,7 @@ def _publish_into(
         complainants = anonymized.complainants.select(COMPLAINANT_COLUMNS)
         kanon = anonymized.report
         del anonymized
+        officers, officer_report = protect_officers(data.officers, policy.k)
 
     with _stage(stages, "aggregate", done):
         aggregates = build_aggregates(
@@ -332,15 +334,18 @@ def _publish_into(
         records = {
             "complaints": published_complaints.sort("complaint_id"),
             "allegations": data.allegations.select(ALLEGATION_COLUMNS),
-            "officers": data.officers,
+            "officers": officers,
             "complainants": complainants,
         }
         schemas: dict[str, dict[str, Any]] = {}
-        extra = {a: policy_values(policy, a) for a in ("age_band", "gender", "race")}
+        extra: dict[str, dict[str, Iterable[str]]] = {
+            "complainants": {a: policy_values(policy, a) for a in ("age_band", "gender", "race")},
+            "officers": {a: [WITHHELD] for a in OFFICER_QUASI_IDENTIFIERS},
+        }
         for name in RECORD_TABLES:
             schemas[name] = schema_for(
                 name,
-                extra_values=extra if name == "complainants" else None,
+                extra_values=extra.get(name),
                 drop_fields=() if policy.publish_officer_names else ("officer_name",),
             )
         for filename in aggregates.tables:
@@ -368,9 +373,12 @@ def _publish_into(
             "data_through": f"{as_of:%Y-%m}",
             "days_to_close_withheld": days_withheld,
         }
+        report["officers"] = officer_report
         (folder / "disclosure-report.json").write_text(report_json(report), encoding="utf-8")
         (folder / "disclosure-report.md").write_text(
-            report_markdown(report, version) + _extraction_markdown(report["extraction"]),
+            report_markdown(report, version)
+            + _extraction_markdown(report["extraction"])
+            + _officers_markdown(officer_report),
             encoding="utf-8",
         )
         previous = previous_release(out, version)
@@ -409,6 +417,22 @@ def _publish_into(
         k_achieved=int(report["k_achieved"]),
         validated_rows=validation.rows,
         stages=stages,
+    )
+
+
+def _officers_markdown(officers: dict[str, Any]) -> str:
+    """The disclosure report's section on the officers table."""
+    withheld = ", ".join(
+        f"{attribute.replace('_', ' ')} {count:,}"
+        for attribute, count in officers["values_withheld"].items()
+    )
+    return (
+        "\n## Officers\n\n"
+        f"Every combination of {', '.join(officers['quasi_identifiers'])} in the officers table"
+        f" is shared by at least {officers['k_required']} officers (achieved:"
+        f" {officers['k_achieved']}), so a pseudonymous officer cannot be picked out by rank,"
+        " gender, race and years of service. Values shown as `withheld` to reach that, out of"
+        f" {officers['officers']:,} officers: {withheld}.\n"
     )
 
 
