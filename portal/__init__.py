@@ -51,6 +51,15 @@ def create_app(
     app.config.setdefault("SITE_FOLDER", str(Path.cwd() / "build" / "site"))
     app.config["LANGUAGE_CODES"] = [c.strip() for c in app.config["LANGUAGES"].split(",")]
     app.config["DISTRICT_CHOICES"] = parse_districts(app.config["DISTRICTS"])
+    from portal.choices import parse_subset
+    from portal.vocabulary import AllegationCategory, Discipline
+
+    app.config["CATEGORY_VALUES"] = parse_subset(
+        app.config["ALLEGATION_CATEGORIES"], AllegationCategory, "ALLEGATION_CATEGORIES"
+    )
+    app.config["DISCIPLINE_VALUES"] = parse_subset(
+        app.config["DISCIPLINE_OUTCOMES"], Discipline, "DISCIPLINE_OUTCOMES"
+    )
     app.config["MAX_CONTENT_LENGTH"] = app.config["UPLOAD_MAX_TOTAL_BYTES"] + 1024 * 1024
     # One catalog per area so areas can be translated independently; Flask-Babel merges them.
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(TRANSLATION_DIRECTORIES)

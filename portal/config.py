@@ -47,6 +47,9 @@ class Defaults:
     SLA_UPDATE_EVERY_DAYS = 30
     HOLIDAYS = ""  # comma-separated ISO dates
     APPEAL_WINDOW_DAYS = 30
+    # The vocabulary offered (comma-separated values from portal/vocabulary.py; empty: all)
+    ALLEGATION_CATEGORIES = ""
+    DISCIPLINE_OUTCOMES = ""
     STAFF_SESSION_MINUTES = 30  # idle timeout of a staff session
     STAFF_SESSION_MAX_HOURS = 12  # absolute lifetime of a staff session
     STAFF_LOCKOUT_FAILURES = 5  # consecutive failed sign-ins that lock an account

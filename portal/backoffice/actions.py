@@ -39,6 +39,7 @@ from portal.backoffice.case_forms import (
 )
 from portal.backoffice.guard import requires
 from portal.backoffice.labels import label
+from portal.choices import restrict_choices
 from portal.db import begin_write
 from portal.models import Appeal, Complaint, Officer
 from portal.request_db import db_session
@@ -368,6 +369,7 @@ def case_identify_officer(complaint_id: int) -> Response:
 def case_allegation(complaint_id: int) -> Response:
     """Add an allegation (one officer × one category)."""
     form = AllegationForm(prefix="allegation")
+    restrict_choices(form.category, current_app.config["CATEGORY_VALUES"])
 
     def work(session: Session, now: dt.datetime) -> str:
         category = AllegationCategory(form.category.data)
@@ -427,6 +429,7 @@ def case_submit_findings(complaint_id: int) -> Response:
 def case_decide(complaint_id: int) -> Response:
     """The final finding and discipline of one allegation."""
     form = DecideForm(prefix="decide")
+    restrict_choices(form.discipline, current_app.config["DISCIPLINE_VALUES"])
 
     def work(session: Session, now: dt.datetime) -> str:
         allegation_id = _allegation_of_case(session, _id(form.allegation.data), complaint_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import current_app, g
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
@@ -26,6 +26,7 @@ from portal.backoffice.case_forms import (
     ScreenForm,
 )
 from portal.backoffice.labels import label
+from portal.choices import restrict_choices
 from portal.request_db import db_session
 from portal.services import casework
 from portal.services.casefile import CaseFile, assignable_staff
@@ -101,6 +102,7 @@ def action_forms(case: CaseFile) -> dict[str, Any]:
         officer.involved.choices = _officer_choices(case, _("A new officer on this complaint"))
         forms["officer"] = officer
         allegation = AllegationForm(prefix="allegation")
+        restrict_choices(allegation.category, current_app.config["CATEGORY_VALUES"])
         allegation.involved.choices = _officer_choices(case, _("Not identified"))
         forms["allegation"] = allegation
         if case.complaint.allegations and state is CaseState.INVESTIGATION:
@@ -112,6 +114,7 @@ def action_forms(case: CaseFile) -> dict[str, Any]:
     if Permission.CASE_DECIDE in may:
         if case.complaint.allegations and state is CaseState.FINDINGS_REVIEW:
             decide = DecideForm(prefix="decide")
+            restrict_choices(decide.discipline, current_app.config["DISCIPLINE_VALUES"])
             decide.allegation.choices = _allegation_choices(case)
             forms["decide"] = decide
         if Action.RETURN_TO_INVESTIGATION in allowed:

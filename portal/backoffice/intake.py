@@ -22,6 +22,7 @@ from portal import clock
 from portal.backoffice import bp
 from portal.backoffice.guard import requires
 from portal.backoffice.intake_forms import StaffIntakeForm
+from portal.choices import restrict_choices
 from portal.i18n import LANGUAGE_NAMES
 from portal.intake.forms import CATEGORY_LABELS
 from portal.intake.views import _submission
@@ -45,6 +46,7 @@ def _form() -> StaffIntakeForm:
         SelectChoice("", _("Not known")),
         *(SelectChoice(code, label) for code, label in current_app.config["DISTRICT_CHOICES"]),
     ]
+    restrict_choices(form.categories, current_app.config["CATEGORY_VALUES"])
     form.language.choices = [
         SelectChoice(code, LANGUAGE_NAMES.get(code, code))
         for code in current_app.config["LANGUAGE_CODES"]

@@ -20,6 +20,7 @@ from werkzeug.datastructures import FileStorage
 from wtforms import FieldList, RadioField
 from wtforms.fields.choices import SelectChoice
 
+from portal.choices import restrict_choices
 from portal.clock import utcnow
 from portal.extensions import limiter
 from portal.i18n import LANGUAGE_NAMES, current_locale
@@ -170,6 +171,7 @@ def _new_form() -> ComplaintForm:
         SelectChoice(code, LANGUAGE_NAMES.get(code, code))
         for code in current_app.config["LANGUAGE_CODES"]
     ]
+    restrict_choices(form.categories, current_app.config["CATEGORY_VALUES"])
     return form
 
 
