@@ -123,6 +123,27 @@ def case_url(complaint_id: int, anchor: str = "actions") -> str:
 # --- screening --------------------------------------------------------------------------------
 
 
+def _with_reason(
+    complaint_id: int, prefix: str, operation: Callable[..., Any], done: str
+) -> Response:
+    """A workflow step whose only input is a reason: run ``operation`` on the case (with the
+    staff member, the clock and the mail settings) and flash ``done``."""
+    form = ReasonForm(prefix=prefix)
+
+    def work(session: Session, now: dt.datetime) -> str:
+        operation(
+            session,
+            complaint_id,
+            reason=form.reason.data or "",
+            actor=g.staff,
+            now=now,
+            settings=_settings(),
+        )
+        return done
+
+    return perform(form, work, case_url(complaint_id))
+
+
 @bp.post("/cases/<int:complaint_id>/acknowledge")
 @requires(Permission.CASE_SCREEN)
 def case_acknowledge(complaint_id: int) -> Response:
@@ -195,40 +216,18 @@ def case_referral_outcome(complaint_id: int, referral_id: int) -> Response:
 @requires(Permission.CASE_SCREEN)
 def case_escalate(complaint_id: int) -> Response:
     """Early resolution or referral did not resolve it: open a full investigation."""
-    form = ReasonForm(prefix="escalate")
-
-    def work(session: Session, now: dt.datetime) -> str:
-        investigation.escalate(
-            session,
-            complaint_id,
-            reason=form.reason.data or "",
-            actor=g.staff,
-            now=now,
-            settings=_settings(),
-        )
-        return _("A full investigation is open.")
-
-    return perform(form, work, case_url(complaint_id))
+    return _with_reason(
+        complaint_id, "escalate", investigation.escalate, _("A full investigation is open.")
+    )
 
 
 @bp.post("/cases/<int:complaint_id>/withdraw")
 @requires(Permission.CASE_SCREEN)
 def case_withdraw(complaint_id: int) -> Response:
     """Record that the complainant withdrew the complaint (e.g. by phone)."""
-    form = ReasonForm(prefix="withdraw")
-
-    def work(session: Session, now: dt.datetime) -> str:
-        investigation.withdraw(
-            session,
-            complaint_id,
-            reason=form.reason.data or "",
-            actor=g.staff,
-            now=now,
-            settings=_settings(),
-        )
-        return _("The complaint is withdrawn.")
-
-    return perform(form, work, case_url(complaint_id))
+    return _with_reason(
+        complaint_id, "withdraw", investigation.withdraw, _("The complaint is withdrawn.")
+    )
 
 
 # --- assignment, activities, notes, links, messages ------------------------------------------
@@ -452,20 +451,12 @@ def case_decide(complaint_id: int) -> Response:
 @requires(Permission.CASE_DECIDE)
 def case_return(complaint_id: int) -> Response:
     """Send the case back for more investigation."""
-    form = ReasonForm(prefix="return")
-
-    def work(session: Session, now: dt.datetime) -> str:
-        investigation.return_to_investigation(
-            session,
-            complaint_id,
-            reason=form.reason.data or "",
-            actor=g.staff,
-            now=now,
-            settings=_settings(),
-        )
-        return _("The case is back in investigation.")
-
-    return perform(form, work, case_url(complaint_id))
+    return _with_reason(
+        complaint_id,
+        "return",
+        investigation.return_to_investigation,
+        _("The case is back in investigation."),
+    )
 
 
 @bp.post("/cases/<int:complaint_id>/close")
@@ -484,20 +475,7 @@ def case_close(complaint_id: int) -> Response:
 @requires(Permission.CASE_DECIDE)
 def case_reopen(complaint_id: int) -> Response:
     """Reopen a closed case for investigation."""
-    form = ReasonForm(prefix="reopen")
-
-    def work(session: Session, now: dt.datetime) -> str:
-        investigation.reopen(
-            session,
-            complaint_id,
-            reason=form.reason.data or "",
-            actor=g.staff,
-            now=now,
-            settings=_settings(),
-        )
-        return _("The case is reopened.")
-
-    return perform(form, work, case_url(complaint_id))
+    return _with_reason(complaint_id, "reopen", investigation.reopen, _("The case is reopened."))
 
 
 # --- appeals ----------------------------------------------------------------------------------
