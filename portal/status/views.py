@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -342,18 +343,30 @@ def _closed_page(handle: int) -> PublicView | None:
     return status_service.view_complaint(db_session(), handle, now=clock.utcnow(), levels=_levels())
 
 
+def _after_closure(
+    may: Callable[[PublicView], bool], refusal: str
+) -> tuple[int, PublicView] | BaseResponse:
+    """The signed-in closed complaint when ``may`` allows the step; otherwise the redirect
+    (to the lookup when the status session ended, to the status page with ``refusal``)."""
+    handle = _current_handle()
+    public = _closed_page(handle) if handle is not None else None
+    if handle is None or public is None:
+        return _session_ended()
+    if not may(public):
+        flash(refusal, "error")
+        return redirect(url_for("status.view"), code=303)
+    return handle, public
+
+
 @bp.route("/review", methods=["GET", "POST"])
 def review() -> Page:
     """Ask for a review of the decision on the closed complaint."""
-    handle = _current_handle()
-    if handle is None:
-        return _session_ended()
-    public = _closed_page(handle)
-    if public is None:
-        return _session_ended()
-    if not public.can_request_review:
-        flash(_("A review cannot be requested for this complaint now."), "error")
-        return redirect(url_for("status.view"), code=303)
+    found = _after_closure(
+        lambda v: v.can_request_review, _("A review cannot be requested for this complaint now.")
+    )
+    if isinstance(found, BaseResponse):
+        return found
+    handle, public = found
     form = ReviewForm()
     if form.validate_on_submit():
         try:
@@ -377,15 +390,12 @@ def review() -> Page:
 @bp.route("/survey", methods=["GET", "POST"])
 def survey() -> Page:
     """The short satisfaction survey after closure."""
-    handle = _current_handle()
-    if handle is None:
-        return _session_ended()
-    public = _closed_page(handle)
-    if public is None:
-        return _session_ended()
-    if not public.can_answer_survey:
-        flash(_("The survey is not open for this complaint."), "error")
-        return redirect(url_for("status.view"), code=303)
+    found = _after_closure(
+        lambda v: v.can_answer_survey, _("The survey is not open for this complaint.")
+    )
+    if isinstance(found, BaseResponse):
+        return found
+    handle, public = found
     form = SurveyForm()
     if form.validate_on_submit():
 
