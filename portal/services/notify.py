@@ -14,20 +14,18 @@ change it reports is committed.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from babel.dates import format_date
-from babel.support import NullTranslations, Translations
 from sqlalchemy.orm import Session
 
 from portal.models import Complaint, OutboxMessage
 from portal.services.clocks import ServiceLevels
 from portal.services.mail import queue_email
+from portal.services.mail_render import mail_environment
 
 PORTAL = Path(__file__).resolve().parent.parent
 MAIL_TEMPLATES = PORTAL / "backoffice" / "templates" / "mail"
@@ -78,30 +76,6 @@ def language_of(value: str | None) -> str:
     return code if code in LANGUAGES else "en"
 
 
-@functools.lru_cache(maxsize=8)
-def _translations(language: str) -> NullTranslations:
-    if language == "en":
-        return NullTranslations()
-    return Translations.load(str(BACKOFFICE_TRANSLATIONS), [language], domain="messages")
-
-
-@functools.lru_cache(maxsize=8)
-def _environment(language: str) -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(MAIL_TEMPLATES)),
-        extensions=["jinja2.ext.i18n"],
-        autoescape=False,  # plain text email  # noqa: S701
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.install_gettext_translations(  # type: ignore[attr-defined]
-        _translations(language), newstyle=True
-    )
-    return environment
-
-
 def format_day(day: dt.date | None, language: str) -> str | None:
     """A date written out for ``language`` (e.g. "March 5, 2025" / "5 de marzo de 2025")."""
     return None if day is None else format_date(day, format="long", locale=language)
@@ -113,7 +87,7 @@ def render(template: str, language: str, context: Mapping[str, Any]) -> Rendered
     ``template`` is one of ``status``, ``message``, ``closure``, ``appeal``. Raises
     ``jinja2.UndefinedError`` when the context lacks a variable the template uses.
     """
-    environment = _environment(language_of(language))
+    environment = mail_environment(MAIL_TEMPLATES, BACKOFFICE_TRANSLATIONS, language_of(language))
     subject = environment.get_template(f"{template}_subject.txt").render(context)
     body = environment.get_template(f"{template}.txt").render(context)
     return RenderedEmail(subject=" ".join(subject.split()), body=body)

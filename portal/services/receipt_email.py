@@ -9,14 +9,13 @@ The access code is in the email only when the resident asked for it.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 from babel.dates import format_date
-from babel.support import NullTranslations, Translations
+
+from portal.services.mail_render import mail_environment
 
 PORTAL = Path(__file__).resolve().parent.parent
 MAIL_TEMPLATES = PORTAL / "intake" / "templates" / "mail"
@@ -39,32 +38,6 @@ class ReceiptEmail:
     body: str
 
 
-@functools.lru_cache(maxsize=16)
-def _translations(language: str) -> NullTranslations:
-    """The intake catalog for ``language`` (English, i.e. no translation, when there is none)."""
-    if language == "en":
-        return NullTranslations()
-    return Translations.load(str(INTAKE_TRANSLATIONS), [language], domain="messages")
-
-
-@functools.lru_cache(maxsize=16)
-def _environment(language: str) -> jinja2.Environment:
-    """A Jinja2 environment for mail templates with the catalog for ``language`` installed."""
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(MAIL_TEMPLATES)),
-        extensions=["jinja2.ext.i18n"],
-        autoescape=False,  # plain text email  # noqa: S701
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.install_gettext_translations(  # type: ignore[attr-defined]
-        _translations(language), newstyle=True
-    )
-    return environment
-
-
 def render_receipt_email(
     *,
     language: str,
@@ -80,7 +53,7 @@ def render_receipt_email(
     given (the resident ticked "email me my access code"), otherwise the body says why it is not
     there. Returns subject and body; sends nothing.
     """
-    environment = _environment(language)
+    environment = mail_environment(MAIL_TEMPLATES, INTAKE_TRANSLATIONS, language)
     context = {
         "reference": reference,
         "received": format_date(received_at.date(), format="long", locale=language),
