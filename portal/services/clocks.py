@@ -28,7 +28,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
@@ -381,8 +381,26 @@ def due_soon_condition(levels: ServiceLevels, now: dt.datetime) -> ColumnElement
 # --- what the complainant sees --------------------------------------------------------------
 
 
+class ClockColumns(Protocol):
+    """The columns of a complaint ``expected_next_date`` reads (a ``Complaint`` has them; so
+    does the status page's plain row, which needs no ORM object)."""
+
+    @property
+    def state(self) -> CaseState: ...
+    @property
+    def public_status(self) -> PublicStatus: ...
+    @property
+    def received_at(self) -> dt.datetime: ...
+    @property
+    def closed_at(self) -> dt.datetime | None: ...
+    @property
+    def screened_at(self) -> dt.datetime | None: ...
+    @property
+    def last_complainant_update_at(self) -> dt.datetime | None: ...
+
+
 def expected_next_date(
-    complaint: Complaint, config: Mapping[str, Any] | ServiceLevels, now: dt.datetime
+    complaint: ClockColumns, config: Mapping[str, Any] | ServiceLevels, now: dt.datetime
 ) -> dt.date | None:
     """The date the complainant can expect the next step by (for the public status page).
 

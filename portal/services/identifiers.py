@@ -111,6 +111,11 @@ DUMMY_HASH = "0" * 64
 
 def access_code_matches(code: str, stored_hash: str | None, key: str) -> bool:
     """True when ``code`` hashes to ``stored_hash``; constant-time, also for a missing hash."""
-    candidate = hash_access_code(code, key)
+    return hashes_match(hash_access_code(code, key), stored_hash)
+
+
+def hashes_match(candidate: str, stored_hash: str | None) -> bool:
+    """True when the keyed hash ``candidate`` equals ``stored_hash``; constant-time, also for a
+    missing hash (compared against ``DUMMY_HASH``, so both failures cost the same work)."""
     expected = stored_hash if stored_hash else DUMMY_HASH
     return hmac.compare_digest(candidate, expected) and stored_hash is not None

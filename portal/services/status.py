@@ -21,8 +21,9 @@ import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import delete, literal, select
+from sqlalchemy import and_, bindparam, delete, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,7 @@ from portal.services import appeals, audit, evidence
 from portal.services.casework import CaseworkError, move
 from portal.services.clocks import ServiceLevels, expected_next_date
 from portal.services.evidence import StoredFile
-from portal.services.identifiers import access_code_matches, parse_reference
+from portal.services.identifiers import hash_access_code, hashes_match, parse_reference
 from portal.services.notify import MailSettings
 from portal.vocabulary import (
     CLOSED_STATES,
@@ -127,6 +128,57 @@ def _lock_key(reference: str, key: str) -> str:
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
+# The status page's one round trip, built once (statement construction and its cache key cost
+# more than the query itself): the complaint by reference, the reference's lock, and — only when
+# the stored code hash equals the one typed — the complaint's public events. The join merely
+# avoids fetching events for a wrong code; ``hashes_match`` still decides, in constant
+# time, in Python. Always at least one row (the ``SELECT 1`` it hangs from).
+_ONE = select(literal(1).label("one")).subquery()
+_LOOKUP = (
+    select(
+        Complaint.id,
+        Complaint.access_code_hash,
+        Complaint.reference,
+        Complaint.state,
+        Complaint.received_at,
+        Complaint.closed_at,
+        Complaint.screened_at,
+        Complaint.last_complainant_update_at,
+        LookupLock.failures,
+        LookupLock.locked_until,
+        StatusEvent.kind,
+        StatusEvent.public_status,
+        StatusEvent.message,
+        StatusEvent.created_at,
+    )
+    .select_from(_ONE)
+    .outerjoin(Complaint, Complaint.reference == bindparam("reference"))
+    .outerjoin(LookupLock, LookupLock.reference_key == bindparam("lock_key"))
+    .outerjoin(
+        StatusEvent,
+        and_(
+            StatusEvent.complaint_id == Complaint.id,
+            Complaint.access_code_hash == bindparam("code_hash"),
+        ),
+    )
+    .order_by(StatusEvent.created_at, StatusEvent.id)
+)
+_EVENTS = (
+    select(StatusEvent.kind, StatusEvent.public_status, StatusEvent.message, StatusEvent.created_at)
+    .where(StatusEvent.complaint_id == bindparam("complaint_id"))
+    .order_by(StatusEvent.created_at, StatusEvent.id)
+)
+_HEAD = select(
+    Complaint.id,
+    Complaint.reference,
+    Complaint.state,
+    Complaint.received_at,
+    Complaint.closed_at,
+    Complaint.screened_at,
+    Complaint.last_complainant_update_at,
+).where(Complaint.id == bindparam("complaint_id"))
+
+
 def lookup(
     session: Session,
     reference: str,
@@ -153,26 +205,14 @@ def lookup(
     """
     canonical = parse_reference(reference)
     lock_key = _lock_key(canonical, key)
-    # One row always: the complaint (if any) and the lock (if any) in a single round trip.
-    one = select(literal(1).label("one")).subquery()
-    row = session.execute(
-        select(
-            Complaint.id,
-            Complaint.access_code_hash,
-            Complaint.reference,
-            Complaint.state,
-            Complaint.received_at,
-            Complaint.closed_at,
-            Complaint.screened_at,
-            Complaint.last_complainant_update_at,
-            LookupLock.failures,
-            LookupLock.locked_until,
-        )
-        .select_from(one)
-        .outerjoin(Complaint, Complaint.reference == canonical)
-        .outerjoin(LookupLock, LookupLock.reference_key == lock_key)
-    ).one()
-    matches = access_code_matches(access_code, row.access_code_hash, key)
+    typed_hash = hash_access_code(access_code, key)
+    rows = (
+        session.connection()
+        .execute(_LOOKUP, {"reference": canonical, "lock_key": lock_key, "code_hash": typed_hash})
+        .all()
+    )
+    row = rows[0]
+    matches = hashes_match(typed_hash, row.access_code_hash)
     if row.locked_until is not None and row.locked_until > now:
         session.rollback()
         raise ReferenceLocked(row.locked_until)
@@ -188,7 +228,10 @@ def lookup(
         row.screened_at,
         row.last_complainant_update_at,
     )
-    view = _build_view(session, head, now, levels or ServiceLevels())
+    events = [
+        _Event(r.kind, r.public_status, r.message, r.created_at) for r in rows if r.kind is not None
+    ]
+    view = _build_view(session, head, events, now, levels or ServiceLevels())
     if row.failures is not None:
         session.rollback()
         begin_write(session)
@@ -248,21 +291,15 @@ def view_complaint(
 
     Returns None when it no longer exists. Ends the session's (read) transaction.
     """
-    complaint = session.execute(
-        select(
-            Complaint.id,
-            Complaint.reference,
-            Complaint.state,
-            Complaint.received_at,
-            Complaint.closed_at,
-            Complaint.screened_at,
-            Complaint.last_complainant_update_at,
-        ).where(Complaint.id == complaint_id)
-    ).first()
+    connection = session.connection()
+    complaint = connection.execute(_HEAD, {"complaint_id": complaint_id}).first()
     view = None
     if complaint is not None:
         head = _Head(*complaint)
-        view = _build_view(session, head, now, levels or ServiceLevels())
+        events = connection.execute(_EVENTS, {"complaint_id": complaint_id}).all()
+        view = _build_view(
+            session, head, [_Event(*e) for e in events], now, levels or ServiceLevels()
+        )
     session.commit()
     return view
 
@@ -279,19 +316,30 @@ class _Head:
     screened_at: dt.datetime | None
     last_complainant_update_at: dt.datetime | None
 
+    @property
+    def public_status(self) -> PublicStatus:
+        """The status the complainant sees."""
+        return PUBLIC_STATUS_OF[self.state]
+
+
+class _Event(NamedTuple):
+    """One public status event, oldest first."""
+
+    kind: StatusEventKind
+    public_status: PublicStatus | None
+    message: str | None
+    created_at: dt.datetime
+
 
 def _build_view(
-    session: Session, complaint: _Head, now: dt.datetime, levels: ServiceLevels
+    session: Session,
+    complaint: _Head,
+    events: Sequence[_Event],
+    now: dt.datetime,
+    levels: ServiceLevels,
 ) -> PublicView:
-    """Build the ``PublicView`` of ``complaint`` with its public events."""
+    """Build the ``PublicView`` of ``complaint`` from its public ``events`` (oldest first)."""
     complaint_id = complaint.id
-    events = session.execute(
-        select(
-            StatusEvent.kind, StatusEvent.public_status, StatusEvent.message, StatusEvent.created_at
-        )
-        .where(StatusEvent.complaint_id == complaint_id)
-        .order_by(StatusEvent.created_at, StatusEvent.id)
-    ).all()
     state: CaseState = complaint.state
     withdrawn = state is CaseState.WITHDRAWN
     steps: list[TimelineStep] = []
@@ -343,18 +391,7 @@ def next_step(complaint: _Head, *, now: dt.datetime, levels: ServiceLevels) -> N
     status = PUBLIC_STATUS_OF[complaint.state]
     if complaint.state is CaseState.WITHDRAWN:
         return NextStep("withdrawn", None)
-    # expected_next_date reads only these columns: a transient row, never added to a session.
-    expected = expected_next_date(
-        Complaint(
-            state=complaint.state,
-            received_at=complaint.received_at,
-            closed_at=complaint.closed_at,
-            screened_at=complaint.screened_at,
-            last_complainant_update_at=complaint.last_complainant_update_at,
-        ),
-        levels,
-        now,
-    )
+    expected = expected_next_date(complaint, levels, now)
     if status is PublicStatus.CLOSED:
         return NextStep("closed", expected) if expected else NextStep("closed_final", None)
     if expected is None:

@@ -80,13 +80,13 @@ def test_the_code_is_hashed_and_compared_also_for_an_unknown_reference(
 ) -> None:
     filed = make_complaint(db)
     calls: list[str | None] = []
-    real = status_service.access_code_matches
+    real = status_service.hashes_match
 
-    def spy(code: str, stored: str | None, key: str) -> bool:
+    def spy(candidate: str, stored: str | None) -> bool:
         calls.append(stored)
-        return real(code, stored, key)
+        return real(candidate, stored)
 
-    monkeypatch.setattr(status_service, "access_code_matches", spy)
+    monkeypatch.setattr(status_service, "hashes_match", spy)
     lookup(db, other_reference(filed.reference), filed.code, key=KEY, now=NOW)
     lookup(db, filed.reference, "AAAA-AAAA-AAAA", key=KEY, now=NOW)
     assert calls == [None, calls[1]] and calls[1] is not None
