@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, request, session
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_wtf import CSRFProtect
 
+from portal.i18n import LanternBabel
+
 csrf = CSRFProtect()
-babel = Babel()
+babel = LanternBabel()
 
 
 def client_address() -> str:

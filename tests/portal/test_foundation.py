@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
@@ -90,3 +92,26 @@ def test_a_rate_limit_hit_logs_no_client_address(caplog: pytest.LogCaptureFixtur
         assert client.get("/limited", environ_base=address).status_code == 429
     assert any("exceeded" in r.getMessage() for r in caplog.records)  # the event is kept
     assert "203.0.113.77" not in caplog.text
+
+
+def test_template_translations_escape_what_they_interpolate(app: Flask) -> None:
+    # The templates' _() is Lantern's own one-call version of Jinja2's newstyle gettext: same
+    # contract, a translated string with user data escaped into it, "%%" a literal percent.
+    source = (
+        '{{ _("Received") }}|{{ _("The file %(name)s is empty.", name=name) }}|{{ _("100%%") }}'
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        page = render_template_string(source, name="<script>x</script>")
+    received, empty_file, percent = page.split("|")
+    assert received == "Recibida"
+    assert "&lt;script&gt;x&lt;/script&gt;" in empty_file and "<script>" not in empty_file
+    assert empty_file.startswith("El archivo")
+    assert percent == "100%"
+
+
+def test_dates_are_written_in_the_readers_language(app: Flask) -> None:
+    day = dt.datetime(2026, 3, 5, 23, 30, tzinfo=dt.UTC)
+    source = '{{ day|dateformat("long") }}'
+    for language, expected in (("en", "March 5, 2026"), ("es", "5 de marzo de 2026")):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            assert render_template_string(source, day=day) == expected
