@@ -44,3 +44,36 @@ def test_the_portal_uses_it_without_redis(tmp_path: Path) -> None:
         environ={"LANTERN_INSTANCE_PATH": str(tmp_path)},
     )
     assert app.config["RATELIMIT_STORAGE_URI"] == "lantern-memory://"
+
+
+def _app(tmp_path: Path, **config: object) -> object:
+    return create_app(
+        {
+            "SECRET_KEY": "x",
+            "ACCESS_CODE_KEY": "y",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            **config,
+        },
+        environ={"LANTERN_INSTANCE_PATH": str(tmp_path)},
+    )
+
+
+def test_route_limits_apply_without_the_limiters_per_request_pass(tmp_path: Path) -> None:
+    # The before_request pass is dropped (nothing app-wide to check), the lookup's own limit
+    # still refuses the fourth POST.
+    app = _app(tmp_path, LOOKUP_RATE_LIMIT="3 per minute", WTF_CSRF_ENABLED=False)
+    client = app.test_client()  # type: ignore[attr-defined]
+    codes = [
+        client.post("/status", data={"reference": "x", "access_code": "y"}).status_code
+        for _ in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+    assert all(client.get("/").status_code == 200 for _ in range(5))  # other pages: no limit
+
+
+def test_a_default_limit_keeps_the_per_request_pass(tmp_path: Path) -> None:
+    # An office that configures an app-wide default limit gets it on every page.
+    app = _app(tmp_path, RATELIMIT_DEFAULT="2 per minute")
+    client = app.test_client()  # type: ignore[attr-defined]
+    assert [client.get("/").status_code for _ in range(3)] == [200, 200, 429]
