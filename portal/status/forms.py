@@ -10,7 +10,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
 class LookupForm(FlaskForm):  # type: ignore[misc]
-    """Reference number + access code. Sent by POST only; the code is never shown back."""
+    """Reference number + access code. Sent by POST only; the code is never shown back.
+
+    The view checks the POST itself (``views._lookup_problems``, with the same messages); the
+    form renders the fields, their labels and the CSRF token.
+    """
 
     reference = StringField(
         lazy_gettext("Reference number"),

@@ -114,50 +114,73 @@ def _minutes_until(epoch_seconds: float) -> int:
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit(_lookup_limit, methods=["POST"])
 def lookup() -> Page:
-    """The lookup form; on a valid POST, the status page itself."""
-    form = LookupForm()
-    locked_minutes: int | None = None
-    if form.validate_on_submit():
-        try:
-            reference = parse_reference(form.reference.data)
-        except ReferenceFormatError as error:
-            form.reference.errors.append(_reference_error(error.reason))
-        else:
-            code = form.access_code.data
-            if len(normalize_access_code(code)) != ACCESS_CODE_LENGTH:
-                form.access_code.errors.append(
-                    _(
-                        "An access code has 12 letters and numbers, for example "
-                        "7K3M-Q9XD-4B2N. Check it against your receipt."
-                    )
+    """The lookup form; on a valid POST, the status page itself.
+
+    The POST reads its two fields directly (CSRF is checked for every POST by ``CSRFProtect``);
+    the WTForms form is built only to show the form again, with the reference kept and the
+    code never sent back.
+    """
+    if request.method != "POST":
+        return _lookup_page({})
+    reference = request.form.get("reference", "")
+    code = request.form.get("access_code", "")
+    problems = _lookup_problems(reference, code)
+    if problems:
+        return _lookup_page(problems)
+    config = current_app.config
+    now = clock.utcnow()
+    try:
+        view = status_service.lookup(
+            db_session(),
+            reference,
+            code,
+            key=str(config["ACCESS_CODE_KEY"]),
+            now=now,
+            levels=_levels(),
+            max_failures=int(config["LOOKUP_FAILURES_PER_REFERENCE"]),
+            lock_minutes=int(config["LOOKUP_LOCK_MINUTES"]),
+        )
+    except status_service.ReferenceLocked as locked:
+        seconds = (locked.until - now).total_seconds()
+        return _lookup_page({}, locked_minutes=max(1, math.ceil(seconds / 60)))
+    if view is None:
+        return _lookup_page(
+            {
+                "reference": _(
+                    "We could not find a complaint with this reference number and access "
+                    "code. Check both against your receipt and try again."
                 )
-            else:
-                config = current_app.config
-                now = clock.utcnow()
-                try:
-                    view = status_service.lookup(
-                        db_session(),
-                        reference,
-                        code,
-                        key=str(config["ACCESS_CODE_KEY"]),
-                        now=now,
-                        levels=_levels(),
-                        max_failures=int(config["LOOKUP_FAILURES_PER_REFERENCE"]),
-                        lock_minutes=int(config["LOOKUP_LOCK_MINUTES"]),
-                    )
-                except status_service.ReferenceLocked as locked:
-                    seconds = (locked.until - now).total_seconds()
-                    locked_minutes = max(1, math.ceil(seconds / 60))
-                else:
-                    if view is not None:
-                        _remember(view.handle)
-                        return _render_status(view)
-                    form.reference.errors.append(
-                        _(
-                            "We could not find a complaint with this reference number and "
-                            "access code. Check both against your receipt and try again."
-                        )
-                    )
+            }
+        )
+    _remember(view.handle)
+    return _render_status(view)
+
+
+def _lookup_problems(reference: str, code: str) -> dict[str, str]:
+    """What is wrong with the typed reference and code before any lookup (field → message)."""
+    problems: dict[str, str] = {}
+    if not reference.strip():
+        problems["reference"] = _("Enter your reference number")
+    else:
+        try:
+            parse_reference(reference)
+        except ReferenceFormatError as error:
+            problems["reference"] = _reference_error(error.reason)
+    if not code.strip():
+        problems["access_code"] = _("Enter your access code")
+    elif len(normalize_access_code(code)) != ACCESS_CODE_LENGTH:
+        problems["access_code"] = _(
+            "An access code has 12 letters and numbers, for example 7K3M-Q9XD-4B2N. Check it "
+            "against your receipt."
+        )
+    return problems
+
+
+def _lookup_page(problems: dict[str, str], locked_minutes: int | None = None) -> Page:
+    """The lookup form, with ``problems`` shown at their fields (429 while locked)."""
+    form = LookupForm()
+    for name, message in problems.items():
+        form[name].errors = [message]
     form.access_code.data = ""  # never sent back to the browser
     errors = [(field.id, field.errors[0]) for field in form if field.errors]
     page = render_template(
