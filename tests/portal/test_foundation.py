@@ -115,3 +115,17 @@ def test_dates_are_written_in_the_readers_language(app: Flask) -> None:
     for language, expected in (("en", "March 5, 2026"), ("es", "5 de marzo de 2026")):
         with app.test_request_context("/", headers={"Accept-Language": language}):
             assert render_template_string(source, day=day) == expected
+
+
+def test_the_statistics_site_gets_its_own_single_policy(app: Flask, client: FlaskClient) -> None:
+    site = Path(app.config["SITE_FOLDER"])
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("<!DOCTYPE html><title>Statistics</title>")
+    response = client.get("/data/")
+    response.close()  # a file response
+    assert response.status_code == 200
+    policies = response.headers.getlist("Content-Security-Policy")
+    assert len(policies) == 1  # the portal's stricter policy is not added beside it
+    assert "style-src 'self' 'unsafe-inline'" in policies[0]
+    assert "frame-ancestors 'none'" in policies[0]
+    assert response.headers["X-Frame-Options"] == "DENY"
