@@ -353,11 +353,8 @@ def file_complaint(
             if session.in_transaction():
                 session.rollback()
             begin_write(session)
-            replay = _replay(session, idempotency_key)
-            if replay is not None:
-                session.rollback()
-                _discard_unattached(session, upload_folder, files)
-                return replay
+            # No look-up of the idempotency key first: a repeat is rare, and the INSERT below
+            # meets the key's unique constraint anyway (one round trip fewer per complaint).
             access_code = new_access_code()
             complaint = _build(
                 submission,
@@ -370,8 +367,9 @@ def file_complaint(
             )
             session.add(complaint)
             try:
-                # The INSERT meets the unique constraints here: a concurrent filing with the same
-                # key (PostgreSQL waits for it to commit, then refuses) or a reference collision.
+                # The INSERT meets the unique constraints here: a repeat of an earlier filing, a
+                # concurrent filing with the same key (PostgreSQL waits for it to commit, then
+                # refuses) or, very rarely, a reference collision (then try a new reference).
                 session.flush()
             except IntegrityError:
                 session.rollback()
