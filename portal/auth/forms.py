@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
+from portal.forms import LanternForm
 
-class SignInForm(FlaskForm):  # type: ignore[misc]
+
+class SignInForm(LanternForm):
     """Step 1: email and password."""
 
     email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=254)])
@@ -16,7 +17,7 @@ class SignInForm(FlaskForm):  # type: ignore[misc]
     next = HiddenField()
 
 
-class SecondFactorForm(FlaskForm):  # type: ignore[misc]
+class SecondFactorForm(LanternForm):
     """Step 2: the code from the authenticator app, or a recovery code."""
 
     code = StringField(
@@ -25,7 +26,7 @@ class SecondFactorForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class EnrolForm(FlaskForm):  # type: ignore[misc]
+class EnrolForm(LanternForm):
     """First sign-in (or after a reset): confirm the app with a code and choose a password."""
 
     code = StringField(

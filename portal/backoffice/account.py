@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length
@@ -15,11 +14,12 @@ from portal.auth import session as staff_session
 from portal.backoffice import bp
 from portal.backoffice.guard import requires
 from portal.db import begin_write
+from portal.forms import LanternForm
 from portal.request_db import db_session
 from portal.services import staff as staff_service
 
 
-class ChangePasswordForm(FlaskForm):  # type: ignore[misc]
+class ChangePasswordForm(LanternForm):
     """Change one's own password."""
 
     current = PasswordField(_l("Current password"), validators=[InputRequired()])
@@ -33,7 +33,7 @@ class ChangePasswordForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class RecoveryCodesForm(FlaskForm):  # type: ignore[misc]
+class RecoveryCodesForm(LanternForm):
     """Replace one's recovery codes (the password confirms it is really them)."""
 
     password = PasswordField(_l("Your password"), validators=[InputRequired()])

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from portal.forms import LanternForm
 from portal.vocabulary import StaffRole
 
 
-class ActionForm(FlaskForm):  # type: ignore[misc]
+class ActionForm(LanternForm):
     """A state-changing button: nothing but the CSRF token."""
 
 
-class AddStaffForm(FlaskForm):  # type: ignore[misc]
+class AddStaffForm(LanternForm):
     """Add a staff account."""
 
     email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=254)])
@@ -30,7 +30,7 @@ class AddStaffForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class RoleForm(FlaskForm):  # type: ignore[misc]
+class RoleForm(LanternForm):
     """Change an account's role."""
 
     role = SelectField(
@@ -40,7 +40,7 @@ class RoleForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class AuditFilterForm(FlaskForm):  # type: ignore[misc]
+class AuditFilterForm(LanternForm):
     """Filters of the audit trail (a GET form: no CSRF, nothing changes)."""
 
     class Meta:

@@ -5,7 +5,6 @@ the page's ``csrf_token`` on every POST (templates render it in each form)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -18,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.backoffice.labels import lazy_label
+from portal.forms import LanternForm
 from portal.vocabulary import (
     ActivityKind,
     AllegationCategory,
@@ -29,7 +29,7 @@ from portal.vocabulary import (
 TEXT = 5000
 
 
-class CaseForm(FlaskForm):  # type: ignore[misc]
+class CaseForm(LanternForm):
     """Base of the case page's forms (CSRF is checked app-wide, see the module docstring)."""
 
     class Meta:

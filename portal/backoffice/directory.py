@@ -9,7 +9,6 @@ from typing import Any
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -18,13 +17,14 @@ from portal import clock
 from portal.backoffice import bp
 from portal.backoffice.guard import requires
 from portal.db import begin_write
+from portal.forms import LanternForm
 from portal.models import Agency
 from portal.request_db import db_session
 from portal.services import casework
 from portal.services.permissions import Permission
 
 
-class AgencyForm(FlaskForm):  # type: ignore[misc]
+class AgencyForm(LanternForm):
     """An agency or service provider of the referral directory."""
 
     name = StringField(_l("Name"), [InputRequired(_l("Give the agency a name.")), Length(max=200)])

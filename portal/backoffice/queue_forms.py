@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from portal.backoffice.labels import label, lazy_label
+from portal.forms import LanternForm
 from portal.services.queue import SortKey, StatusGroup
 from portal.vocabulary import AllegationCategory, CaseState, Channel
 
@@ -26,7 +26,7 @@ def status_choices() -> list[SelectChoice]:
     ]
 
 
-class QueueFilterForm(FlaskForm):  # type: ignore[misc]
+class QueueFilterForm(LanternForm):
     """Filters, search and sort of the case queue (read from the query string)."""
 
     class Meta:

@@ -8,7 +8,6 @@ import datetime as dt
 
 from flask import Response, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import Optional
 
@@ -16,6 +15,7 @@ from portal import clock
 from portal.backoffice import bp
 from portal.backoffice.guard import requires
 from portal.db import begin_write
+from portal.forms import LanternForm
 from portal.request_db import db_session
 from portal.services import audit
 from portal.services import reports as report_service
@@ -25,7 +25,7 @@ from portal.services.permissions import Permission
 REPORT_EXPORT = "report.export"
 
 
-class PeriodForm(FlaskForm):  # type: ignore[misc]
+class PeriodForm(LanternForm):
     """The report's period (GET form: no CSRF, nothing changes)."""
 
     class Meta:

@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -34,6 +33,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.forms import LanternForm
 from portal.services.intake import MAX_LENGTH, MAX_OFFICERS
 from portal.vocabulary import AgeBand, AllegationCategory, ContactMethod, Gender, Race
 
@@ -183,7 +183,7 @@ class OfficerForm(Form):  # type: ignore[misc]
         return not (any((f.data or "").strip() for f in texts) or self.unknown.data)
 
 
-class ComplaintForm(FlaskForm):  # type: ignore[misc]
+class ComplaintForm(LanternForm):
     """Every question of the resident's complaint form."""
 
     idempotency_key = HiddenField()

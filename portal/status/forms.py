@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal.forms import LanternForm
 
-class LookupForm(FlaskForm):  # type: ignore[misc]
+
+class LookupForm(LanternForm):
     """Reference number + access code. Sent by POST only; the code is never shown back.
 
     The view checks the POST itself (``views._lookup_problems``, with the same messages); the
@@ -26,7 +27,7 @@ class LookupForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class AddInformationForm(FlaskForm):  # type: ignore[misc]
+class AddInformationForm(LanternForm):
     """Something the complainant wants to add: text, files, or both."""
 
     text = TextAreaField(
@@ -35,7 +36,7 @@ class AddInformationForm(FlaskForm):  # type: ignore[misc]
     files = MultipleFileField(lazy_gettext("Files (photos, videos, documents)"))
 
 
-class WithdrawForm(FlaskForm):  # type: ignore[misc]
+class WithdrawForm(LanternForm):
     """The confirmation step of withdrawing, with an optional reason for the office."""
 
     reason = TextAreaField(
@@ -44,11 +45,11 @@ class WithdrawForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class SignOutForm(FlaskForm):  # type: ignore[misc]
+class SignOutForm(LanternForm):
     """Sign out of the status pages (a form, so it carries a CSRF token)."""
 
 
-class ReviewForm(FlaskForm):  # type: ignore[misc]
+class ReviewForm(LanternForm):
     """Ask for a review of the decision on a closed complaint."""
 
     reason = TextAreaField(
@@ -69,7 +70,7 @@ RATINGS = [
 ]
 
 
-class SurveyForm(FlaskForm):  # type: ignore[misc]
+class SurveyForm(LanternForm):
     """The short satisfaction survey after closure (every question optional)."""
 
     ease = RadioField(

@@ -12,9 +12,12 @@ from alembic.script import ScriptDirectory
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from portal import create_app
 from portal.config import ConfigError
+from portal.forms import LanternForm
 from portal.migrate import alembic_config
 from portal.models import Base
 
@@ -129,3 +132,17 @@ def test_the_statistics_site_gets_its_own_single_policy(app: Flask, client: Flas
     assert "style-src 'self' 'unsafe-inline'" in policies[0]
     assert "frame-ancestors 'none'" in policies[0]
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_wtforms_own_messages_follow_the_readers_language(app: Flask) -> None:
+    # Messages WTForms writes itself (no Lantern message given) are in the page's language too.
+    class Choice(LanternForm):
+        colour = SelectField(choices=[SelectChoice("red", "Red")])
+
+    for language, expected in (("es", "Opción inválida."), ("en", "Not a valid choice.")):
+        with app.test_request_context(
+            "/", method="POST", data={"colour": "blue"}, headers={"Accept-Language": language}
+        ):
+            form = Choice(meta={"csrf": False})
+            assert not form.validate()
+            assert form.colour.errors == [expected]
