@@ -48,7 +48,9 @@ def add_security_headers(response: Response) -> Response:
     headers = response.headers
     present = {name.lower() for name, _value in headers.items()}
     path = request.path
-    wanted = _SITE_HEADERS if path.startswith("/data/") else _PORTAL_HEADERS
+    wanted: tuple[tuple[str, str], ...] = (
+        _SITE_HEADERS if path.startswith("/data/") else _PORTAL_HEADERS
+    )
     if request.is_secure:
         wanted = (*wanted, _HSTS)
     for name, value in wanted:
