@@ -133,23 +133,30 @@ def _lock_key(reference: str, key: str) -> str:
 # the stored code hash equals the one typed — the complaint's public events. The join merely
 # avoids fetching events for a wrong code; ``hashes_match`` still decides, in constant
 # time, in Python. Always at least one row (the ``SELECT 1`` it hangs from).
+# The columns of ``_Head`` and ``_Event``, in their field order.
+_HEAD_COLUMNS = (
+    Complaint.id,
+    Complaint.reference,
+    Complaint.state,
+    Complaint.received_at,
+    Complaint.closed_at,
+    Complaint.screened_at,
+    Complaint.last_complainant_update_at,
+)
+_EVENT_COLUMNS = (
+    StatusEvent.kind,
+    StatusEvent.public_status,
+    StatusEvent.message,
+    StatusEvent.created_at,
+)
 _ONE = select(literal(1).label("one")).subquery()
 _LOOKUP = (
     select(
-        Complaint.id,
+        *_HEAD_COLUMNS,
         Complaint.access_code_hash,
-        Complaint.reference,
-        Complaint.state,
-        Complaint.received_at,
-        Complaint.closed_at,
-        Complaint.screened_at,
-        Complaint.last_complainant_update_at,
         LookupLock.failures,
         LookupLock.locked_until,
-        StatusEvent.kind,
-        StatusEvent.public_status,
-        StatusEvent.message,
-        StatusEvent.created_at,
+        *_EVENT_COLUMNS,
     )
     .select_from(_ONE)
     .outerjoin(Complaint, Complaint.reference == bindparam("reference"))
@@ -164,19 +171,11 @@ _LOOKUP = (
     .order_by(StatusEvent.created_at, StatusEvent.id)
 )
 _EVENTS = (
-    select(StatusEvent.kind, StatusEvent.public_status, StatusEvent.message, StatusEvent.created_at)
+    select(*_EVENT_COLUMNS)
     .where(StatusEvent.complaint_id == bindparam("complaint_id"))
     .order_by(StatusEvent.created_at, StatusEvent.id)
 )
-_HEAD = select(
-    Complaint.id,
-    Complaint.reference,
-    Complaint.state,
-    Complaint.received_at,
-    Complaint.closed_at,
-    Complaint.screened_at,
-    Complaint.last_complainant_update_at,
-).where(Complaint.id == bindparam("complaint_id"))
+_HEAD = select(*_HEAD_COLUMNS).where(Complaint.id == bindparam("complaint_id"))
 
 
 def lookup(
