@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import os
 import shutil
 import tempfile
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 from sqlalchemy import Engine
@@ -241,7 +242,9 @@ def publish(
             exit_code=2,
         )
     out.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=out))
+    sweep_abandoned(out)
+    temp = Path(tempfile.mkdtemp(prefix=f".{version}{PARTIAL}", dir=out))
+    claim = _claim(temp)
     try:
         result = _publish_into(
             temp, engine, version, out, policy, key, publisher_name, progress, workers, on_stage
@@ -253,8 +256,62 @@ def publish(
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
+    finally:
+        _release(temp, claim)
     result.folder = target
     return result
+
+
+#: Infix of a release being written (``OUT/.VERSION.partial-XXXX``); its lock file is beside it.
+PARTIAL = ".partial-"
+LOCK_SUFFIX = ".lock"
+#: A temporary folder without its lock file is left alone this long (it may have just been made).
+UNCLAIMED_GRACE_S = 60.0
+
+
+def _claim(temp: Path) -> IO[bytes]:
+    """Lock ``temp``'s lock file for as long as this publish runs.
+
+    The operating system drops the lock when the process ends in any way (``kill -9``
+    included), which is how ``sweep_abandoned`` tells a dead publish from a running one.
+    """
+    handle = (temp.parent / (temp.name + LOCK_SUFFIX)).open("wb")
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+def _release(temp: Path, claim: IO[bytes]) -> None:
+    (temp.parent / (temp.name + LOCK_SUFFIX)).unlink(missing_ok=True)
+    claim.close()
+
+
+def sweep_abandoned(out: Path, *, now: float | None = None) -> list[Path]:
+    """Remove what publishes that died without cleaning up left in ``out``; return it.
+
+    A temporary release folder is abandoned when nobody holds its lock (its publish process is
+    gone), or when it has no lock file and is older than ``UNCLAIMED_GRACE_S``. A publish still
+    running, in this process or another, is never touched.
+    """
+    removed: list[Path] = []
+    clock = time.time() if now is None else now
+    for folder in sorted(out.glob(f".*{PARTIAL}*")):
+        if not folder.is_dir():
+            continue
+        lock = folder.parent / (folder.name + LOCK_SUFFIX)
+        if lock.exists():
+            with lock.open("rb") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a publish is writing it
+                shutil.rmtree(folder, ignore_errors=True)
+                lock.unlink(missing_ok=True)
+        elif clock - folder.stat().st_mtime > UNCLAIMED_GRACE_S:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            continue
+        removed.append(folder)
+    return removed
 
 
 def _publish_into(

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
+import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +24,7 @@ import publisher.publish
 from portal.cli import main
 from portal.vocabulary import CaseState
 from publisher.policy import load_policy
-from publisher.publish import PublishError, publish
+from publisher.publish import PublishError, publish, sweep_abandoned
 from publisher.seed import seed_cases
 from tests.publisher.publish_support import KEY, add_case, utc
 
@@ -381,3 +386,48 @@ def test_no_published_days_to_close_narrows_the_received_date_below_28_days(
     report = json.loads((folder / "disclosure-report.json").read_text())
     withheld = complaints.filter(pl.col("days_to_close") == "withheld").height
     assert report["extraction"]["days_to_close_withheld"] == withheld
+
+
+def test_a_publish_killed_outright_is_cleaned_up_by_the_next_one(
+    seeded: Engine, database_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "releases"
+    env = {
+        **os.environ,
+        "LANTERN_DATABASE_URL": database_url,
+        "LANTERN_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    args = ["publish", "--version", "1.0.0", "--out", str(out), "--no-progress", "--workers", "1"]
+    killed = subprocess.Popen([sys.executable, "-m", "portal", *args], env=env)
+    deadline = time.monotonic() + 60
+    while not list(out.glob(".1.0.0.partial-*/")) and time.monotonic() < deadline:
+        assert killed.poll() is None, "the publish ended before it could be killed"
+        time.sleep(0.005)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    left = sorted(p.name for p in out.iterdir())
+    assert any(name.startswith(".1.0.0.partial-") for name in left)  # what kill -9 leaves
+    _publish(seeded, out, "1.0.0")
+    assert sorted(p.name for p in out.iterdir()) == ["1.0.0"]
+
+
+def test_a_running_publish_is_never_swept(tmp_path: Path) -> None:
+    out = tmp_path / "releases"
+    running = out / ".2.0.0.partial-abcd"
+    running.mkdir(parents=True)
+    with (out / ".2.0.0.partial-abcd.lock").open("wb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a live publish (another process) holds it
+        assert sweep_abandoned(out) == []
+        assert running.is_dir()
+    assert sweep_abandoned(out) == [running]  # its holder is gone
+    assert list(out.iterdir()) == []
+
+
+def test_a_folder_without_its_lock_is_swept_only_once_it_is_old(tmp_path: Path) -> None:
+    out = tmp_path / "releases"
+    young = out / ".3.0.0.partial-wxyz"
+    young.mkdir(parents=True)
+    made = young.stat().st_mtime
+    assert sweep_abandoned(out, now=made + 5) == []
+    assert sweep_abandoned(out, now=made + 120) == [young]
+    assert not young.exists()
