@@ -9,16 +9,15 @@ on the next page, to read out or write to the complainant.
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Any
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
-from portal import clock
+from portal import clock, kept_uploads
 from portal.backoffice import bp
 from portal.backoffice.guard import requires
 from portal.backoffice.intake_forms import StaffIntakeForm
@@ -72,10 +71,6 @@ def _errors(form: StaffIntakeForm) -> list[tuple[str, str]]:
     return items
 
 
-def _upload_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
-
-
 _REJECTIONS = {
     "empty": _l("%(name)s is empty."),
     "too_large": _l("%(name)s is larger than %(size)s MB."),
@@ -84,37 +79,22 @@ _REJECTIONS = {
 }
 
 
-def _store_uploads() -> tuple[list[StoredFile], list[str]]:
-    """Validate and store the files of this POST: (stored files, messages for refused ones)."""
-    config = current_app.config
-    stored: list[StoredFile] = []
-    refused: list[str] = []
-    for upload in request.files.getlist("evidence"):
-        if not upload or not upload.filename:
-            continue
-        used = sum(f.size_bytes for f in stored)
-        try:
-            stored.append(
-                evidence.store_upload(
-                    upload.stream,
-                    upload.filename,
-                    _upload_folder(),
-                    max_file_bytes=int(config["UPLOAD_MAX_FILE_BYTES"]),
-                    remaining_total_bytes=int(config["UPLOAD_MAX_TOTAL_BYTES"]) - used,
-                )
-            )
-        except evidence.EvidenceRejected as error:
-            limit = error.limit_bytes or 0
-            refused.append(
-                str(_REJECTIONS[error.reason]) % {"name": error.filename, "size": limit // MB}
-            )
-    return stored, refused
+def _refusal(error: evidence.EvidenceRejected) -> str:
+    limit = error.limit_bytes or 0
+    return str(_REJECTIONS[error.reason]) % {"name": error.filename, "size": limit // MB}
 
 
-def _render(form: StaffIntakeForm, *, show_errors: bool, status: int = 200) -> tuple[str, int]:
+def _render(
+    form: StaffIntakeForm,
+    kept: list[StoredFile],
+    *,
+    show_errors: bool,
+    status: int = 200,
+) -> tuple[str, int]:
     html = render_template(
         "backoffice/intake/form.html",
         form=form,
+        kept=[(stored, kept_uploads.token_for(stored)) for stored in kept],
         errors=_errors(form) if show_errors else [],
         category_hints={value: hint for value, (_label, hint) in CATEGORY_LABELS.items()},
         can_add_officer=len(form.officers) < MAX_OFFICERS,
@@ -128,7 +108,7 @@ def staff_intake() -> tuple[str, int]:
     """The staff intake form (a fresh idempotency key per form)."""
     form = _form()
     form.idempotency_key.data = secrets.token_urlsafe(24)
-    return _render(form, show_errors=False)
+    return _render(form, [], show_errors=False)
 
 
 @bp.post("/intake")
@@ -138,17 +118,16 @@ def staff_intake_submit() -> Any:
     form = _form()
     if not IDEMPOTENCY_KEY.fullmatch(form.idempotency_key.data or ""):
         form.idempotency_key.data = secrets.token_urlsafe(24)
+    # Accepted files are stored now and offered again if the form comes back (kept_uploads).
+    files, rejected = kept_uploads.store_new(kept_uploads.kept_from_request(), "evidence", _refusal)
     if form.add_officer.data:
         if len(form.officers) < MAX_OFFICERS:
             form.officers.append_entry()
-        return _render(form, show_errors=False)
-    if not form.validate():
-        return _render(form, show_errors=True, status=400)
-    files, rejected = _store_uploads()
-    if rejected:
-        evidence.discard(_upload_folder(), files)
-        form.evidence.errors = rejected
-        return _render(form, show_errors=True, status=400)
+        return _render(form, files, show_errors=False)
+    valid = form.validate()
+    form.evidence.errors = rejected
+    if not valid or rejected:
+        return _render(form, files, show_errors=True, status=400)
     channel = Channel(form.channel.data)
     staff_id = g.staff.id
 
@@ -171,7 +150,7 @@ def staff_intake_submit() -> Any:
         now=clock.utcnow(),
         access_code_key=current_app.config["ACCESS_CODE_KEY"],
         idempotency_key=form.idempotency_key.data,
-        upload_folder=_upload_folder(),
+        upload_folder=kept_uploads.upload_folder(),
         receipt=ReceiptSettings(office_name=current_app.config["OFFICE_NAME"]),
         before_commit=audit_entry,
     )

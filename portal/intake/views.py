@@ -9,17 +9,16 @@ once. Nothing submitted is ever logged.
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_decimal, format_time
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from werkzeug.datastructures import FileStorage
 from wtforms import FieldList, RadioField
 from wtforms.fields.choices import SelectChoice
 
+from portal import kept_uploads
 from portal.choices import restrict_choices
 from portal.clock import utcnow
 from portal.extensions import limiter
@@ -28,7 +27,6 @@ from portal.intake import bp
 from portal.intake.forms import CATEGORY_LABELS, ComplaintForm, MultiCheckboxField
 from portal.models import Complaint
 from portal.request_db import db_session
-from portal.services import evidence
 from portal.services.evidence import EvidenceRejected, StoredFile
 from portal.services.intake import (
     IDEMPOTENCY_KEY,
@@ -62,48 +60,8 @@ def _signer(purpose: str) -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"lantern.intake.{purpose}")
 
 
-def _upload_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
-
-
 def _megabytes(size: int) -> str:
     return str(_("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1))))
-
-
-# --- uploads kept across a failed submission ------------------------------------------------------
-
-
-def _kept_token(stored: StoredFile) -> str:
-    """A signed token that lets the next POST of this form reuse a file already stored."""
-    return str(
-        _signer("kept-file").dumps(
-            [
-                stored.stored_name,
-                stored.original_name,
-                stored.content_type,
-                stored.size_bytes,
-                stored.sha256,
-            ]
-        )
-    )
-
-
-def _kept_files(tokens: list[str]) -> list[StoredFile]:
-    """The stored files behind the tokens the form sent back (forged or stale ones dropped)."""
-    files: list[StoredFile] = []
-    seen: set[str] = set()
-    for token in tokens[:50]:
-        try:
-            name, original, content_type, size, sha256 = _signer("kept-file").loads(token)
-        except (BadSignature, ValueError, TypeError):
-            continue
-        stored = StoredFile(str(name), str(original), str(content_type), int(size), str(sha256))
-        if stored.stored_name in seen or not evidence.is_stored(_upload_folder(), stored):
-            continue
-        seen.add(stored.stored_name)
-        files.append(stored)
-    attached = evidence.attached_names(db_session(), seen)
-    return [f for f in files if f.stored_name not in attached]
 
 
 def _rejection_message(error: EvidenceRejected) -> str:
@@ -131,31 +89,6 @@ def _rejection_text(error: EvidenceRejected) -> object:
         "recordings, PDF files, text files and office documents.",
         name=name,
     )
-
-
-def _store_new_uploads(kept: list[StoredFile]) -> tuple[list[StoredFile], list[str]]:
-    """Validate and store the files chosen in this POST; (all files now held, messages)."""
-    config = current_app.config
-    held = list(kept)
-    messages: list[str] = []
-    uploads: list[FileStorage] = request.files.getlist("evidence")
-    for upload in uploads:
-        if not upload or not upload.filename:
-            continue  # the file input was left empty
-        used = sum(f.size_bytes for f in held)
-        try:
-            held.append(
-                evidence.store_upload(
-                    upload.stream,
-                    upload.filename,
-                    _upload_folder(),
-                    max_file_bytes=int(config["UPLOAD_MAX_FILE_BYTES"]),
-                    remaining_total_bytes=int(config["UPLOAD_MAX_TOTAL_BYTES"]) - used,
-                )
-            )
-        except EvidenceRejected as error:
-            messages.append(_rejection_message(error))
-    return held, messages
 
 
 # --- the form -------------------------------------------------------------------------------------
@@ -202,7 +135,7 @@ def _render_form(
     return render_template(
         "intake/form.html",
         form=form,
-        kept=[(stored, _kept_token(stored)) for stored in kept],
+        kept=[(stored, kept_uploads.token_for(stored)) for stored in kept],
         file_errors=file_errors,
         errors=_error_summary(form, file_errors) if show_errors else [],
         category_hints={value: hint for value, (_label, hint) in CATEGORY_LABELS.items()},
@@ -290,7 +223,9 @@ def complaint_form() -> Any:
 
     if not IDEMPOTENCY_KEY.fullmatch(form.idempotency_key.data or ""):
         form.idempotency_key.data = secrets.token_urlsafe(24)
-    kept, file_errors = _store_new_uploads(_kept_files(request.form.getlist("kept_file")))
+    kept, file_errors = kept_uploads.store_new(
+        kept_uploads.kept_from_request(), "evidence", _rejection_message
+    )
     if form.add_officer.data:
         if len(form.officers) < MAX_OFFICERS:
             form.officers.append_entry()
@@ -306,7 +241,7 @@ def complaint_form() -> Any:
         now=utcnow(),
         access_code_key=current_app.config["ACCESS_CODE_KEY"],
         idempotency_key=form.idempotency_key.data,
-        upload_folder=_upload_folder(),
+        upload_folder=kept_uploads.upload_folder(),
         receipt=ReceiptSettings(
             office_name=current_app.config["OFFICE_NAME"], status_url=_status_url()
         ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -166,7 +167,39 @@ def test_a_refused_file_files_nothing_and_leaves_no_file(
     data = _answers() | {"evidence": [(BytesIO(PNG), "fine.png"), (BytesIO(EXE), "program.exe")]}
     response = client.post("/staff/intake", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
-    assert "program.exe is not a type of file we accept." in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "program.exe is not a type of file we accept." in page
     assert db.scalars(select(Complaint)).all() == []
+    # The refused file is not stored; the accepted one is kept for the form's next POST.
     folder = Path(app.config["UPLOAD_FOLDER"])
-    assert not folder.exists() or list(folder.iterdir()) == []
+    assert [f.read_bytes() for f in folder.iterdir()] == [PNG]
+    assert "fine.png" in page and 'name="kept_file"' in page
+
+
+def test_files_accepted_on_a_form_that_came_back_are_filed_without_choosing_them_again(
+    app: Any, db: Session, staff_client: StaffClient
+) -> None:
+    from io import BytesIO
+
+    from portal.models import Attachment
+
+    client, _ = staff_client(StaffRole.INTAKE)
+    first = _answers(consent=None) | {"evidence": [(BytesIO(PNG), "scan of the letter.png")]}
+    response = client.post("/staff/intake", data=first, content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Files already accepted" in page and "scan of the letter.png" in page
+    tokens = re.findall(r'name="kept_file" value="([^"]+)"', page)
+    assert len(tokens) == 1
+    again = _answers() | {"kept_file": tokens}
+    assert client.post("/staff/intake", data=again).status_code == 303
+    attachment = db.scalars(select(Attachment)).one()
+    assert attachment.original_name == "scan of the letter.png"
+    stored = Path(app.config["UPLOAD_FOLDER"]) / attachment.stored_name
+    assert stored.read_bytes() == PNG
+    # A kept file cannot be attached twice, nor a token be forged.
+    forged = _answers(idempotency_key="staff-intake-key-000002") | {
+        "kept_file": [tokens[0], tokens[0][:-2] + "xx"]
+    }
+    assert client.post("/staff/intake", data=forged).status_code == 303
+    assert len(db.scalars(select(Attachment)).all()) == 1
