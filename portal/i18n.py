@@ -84,12 +84,12 @@ def template_gettext(context: Context, string: str, **variables: Any) -> str:
     if translations is None:
         translations = context.parent[_RENDER_KEY] = get_translations()
     translated = translations.ugettext(string)
-    if not variables and "%" not in translated:
-        return Markup(translated) if context.eval_ctx.autoescape else translated  # noqa: S704
     if context.eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704  (our own catalog, as newstyle gettext)
-    # Always a format string, as with Jinja2's newstyle gettext ("100%%" means "100%").
-    return translated % variables  # type: ignore[no-any-return]
+    if variables or "%" in translated:
+        # A format string, as with Jinja2's newstyle gettext ("100%%" means "100%").
+        translated = translated % variables
+    return translated  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=4096)
