@@ -52,7 +52,8 @@ class Defaults:
     DISCIPLINE_OUTCOMES = ""
     STAFF_SESSION_MINUTES = 30  # idle timeout of a staff session
     STAFF_SESSION_MAX_HOURS = 12  # absolute lifetime of a staff session
-    STAFF_LOCKOUT_FAILURES = 5  # consecutive failed sign-ins that lock an account
+    STAFF_LOCKOUT_FAILURES = 5  # failed sign-ins from one address that lock it out of an account
+    STAFF_ACCOUNT_LOCKOUT_FAILURES = 50  # failures in a row from anywhere that lock the account
     STAFF_LOCKOUT_MINUTES = 15
     STAFF_LOGIN_RATE_LIMIT = "10 per minute"  # per client, on the sign-in POSTs
     TRUST_PROXY = False  # honour X-Forwarded-For / -Proto from one proxy hop

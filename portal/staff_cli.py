@@ -153,6 +153,7 @@ def role_command(email: str, role: str) -> None:
 @staff_group.command("list")
 def list_command() -> None:
     """List staff accounts: email, role, state, last sign-in."""
+    from portal.services import lockout
     from portal.services import staff as service
 
     with _session() as session:
@@ -164,7 +165,7 @@ def list_command() -> None:
                 "disabled"
                 if not s.is_active
                 else "locked"
-                if service.is_locked(s, now)
+                if lockout.is_locked(s, now)
                 else "active"
                 if s.is_totp_enrolled
                 else "not set up",

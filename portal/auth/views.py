@@ -18,18 +18,24 @@ from portal.auth import bp
 from portal.auth import session as staff_session
 from portal.auth.forms import EnrolForm, SecondFactorForm, SignInForm
 from portal.db import begin_write
-from portal.extensions import limiter
+from portal.extensions import client_address, limiter
 from portal.request_db import db_session
-from portal.services import audit
+from portal.services import audit, lockout
 from portal.services import staff as staff_service
 
 
-def _policy() -> staff_service.LockoutPolicy:
+def _policy() -> lockout.LockoutPolicy:
     config = current_app.config
-    return staff_service.LockoutPolicy(
+    return lockout.LockoutPolicy(
         failures=int(config["STAFF_LOCKOUT_FAILURES"]),
         minutes=int(config["STAFF_LOCKOUT_MINUTES"]),
+        account_failures=int(config["STAFF_ACCOUNT_LOCKOUT_FAILURES"]),
     )
+
+
+def _client() -> str:
+    """This request's client, as the lockout knows it (a keyed hash of the address)."""
+    return lockout.client_key(_recovery_key(), client_address())
 
 
 def _recovery_key() -> bytes:
@@ -43,8 +49,8 @@ def _login_limit() -> str:
 def _failure_message() -> str:
     return str(
         _(
-            "Sign-in failed. Check your email and password and try again. After %(n)d failed tries "
-            "in a row an account is locked for %(m)d minutes.",
+            "Sign-in failed. Check your email and password and try again. After %(n)d failed "
+            "tries, signing in to the account from this network is locked for %(m)d minutes.",
             n=int(current_app.config["STAFF_LOCKOUT_FAILURES"]),
             m=int(current_app.config["STAFF_LOCKOUT_MINUTES"]),
         )
@@ -75,6 +81,7 @@ def sign_in() -> str | BaseResponse | tuple[str, int]:
             password=form.password.data or "",
             now=now,
             policy=_policy(),
+            client=_client(),
         )
         session.commit()
         if result.staff is not None:
@@ -110,12 +117,13 @@ def two_factor() -> str | BaseResponse | tuple[str, int]:
             key=_recovery_key(),
             now=now,
             policy=_policy(),
+            client=_client(),
         )
         session.commit()
         if ok:
             staff_session.start(staff, now)
             return _after_sign_in(waiting.next_url)
-        if staff_service.is_locked(staff, now):
+        if lockout.is_locked_out(session, staff, client=_client(), now=now):
             staff_session.clear_pending()
             flash(_failure_message(), "error")
             return redirect(url_for("auth.sign_in"))
@@ -166,7 +174,7 @@ def enrol() -> str | BaseResponse | tuple[str, int]:
                 now=now,
             )
             staff.last_login_at = now
-            staff.failed_logins = 0
+            lockout.clear_failures(session, staff, client=_client())
             session.commit()
             staff_session.start(staff, now)
             g.staff = staff

@@ -32,7 +32,7 @@ from portal.backoffice.guard import requires
 from portal.db import begin_write
 from portal.models import AuditEntry, Staff
 from portal.request_db import db_session, factory
-from portal.services import audit
+from portal.services import audit, lockout
 from portal.services import staff as staff_service
 from portal.services.permissions import Permission
 from portal.vocabulary import StaffRole
@@ -51,7 +51,7 @@ def _render_staff_list(form: AddStaffForm, status: int = 200) -> tuple[str, int]
             _("disabled")
             if not s.is_active
             else _("locked")
-            if staff_service.is_locked(s, now)
+            if lockout.is_locked(s, now)
             else _("active")
             if s.is_totp_enrolled
             else _("not set up yet")

@@ -22,7 +22,7 @@ from portal.models.complaint import (
     StatusEvent,
 )
 from portal.models.lookup import LookupLock
-from portal.models.staff import AuditEntry, RecoveryCode, Staff
+from portal.models.staff import AuditEntry, RecoveryCode, SignInLock, Staff
 
 __all__ = [
     "Activity",
@@ -43,6 +43,7 @@ __all__ = [
     "OutboxMessage",
     "RecoveryCode",
     "Referral",
+    "SignInLock",
     "Staff",
     "StatusEvent",
     "SurveyResponse",

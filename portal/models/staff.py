@@ -60,6 +60,34 @@ class RecoveryCode(Base):
     staff: Mapped[Staff] = relationship(back_populates="recovery_codes")
 
 
+class SignInLock(Base):
+    """Failed sign-ins to one account from one client address, and that pair's lock.
+
+    Someone who only knows a staff email locks the account for their own address, not for the
+    staff member (``Staff.locked_until`` is the account-wide lock, at a much higher count).
+    Keyed by an HMAC of the account and the address: the table never lists addresses.
+    """
+
+    __tablename__ = "sign_in_locks"
+
+    pair_key: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="HMAC-SHA256 (hex) of the account and the address"
+    )
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), index=True, comment="The account"
+    )
+    failures: Mapped[int] = mapped_column(Integer, default=0, comment="Failures in this window")
+    window_started_at: Mapped[dt.datetime] = mapped_column(
+        comment="First failure of the current window (UTC)"
+    )
+    locked_until: Mapped[dt.datetime | None] = mapped_column(
+        comment="Sign-in from this address is refused until then (UTC)"
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(
+        index=True, comment="When the row means nothing any more and may be deleted (UTC)"
+    )
+
+
 class AuditEntry(Base):
     """One line of the append-only audit trail. No route may update or delete it."""
 

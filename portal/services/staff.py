@@ -11,8 +11,9 @@ the same transaction, see ``portal.services.audit``).
   is accepted once (the last accepted step is stored, so a seen code cannot be replayed).
 - Recovery codes: ten per enrolment, each ``XXXXX-XXXXX`` (Crockford base32, 50 bits), stored
   only as an HMAC-SHA256 keyed with the server secret and bound to the account; each works once.
-- Lockout: ``lockout_failures`` consecutive failures (password or second factor) lock the
-  account for ``lockout_minutes``; an administrator's ``enable`` unlocks it early.
+- Lockout (``portal.services.lockout``): failures (password or second factor) from one client
+  address lock the account for that address; many more in a row, from anywhere, lock the
+  account itself; an administrator's ``enable`` or ``reset`` lifts every lock early.
 - Comparisons of secrets are constant-time (argon2, ``hmac.compare_digest``, pyotp).
 """
 
@@ -33,7 +34,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import RecoveryCode, Staff
-from portal.services import audit
+from portal.services import audit, lockout
+from portal.services.lockout import UNKNOWN_CLIENT, LockoutPolicy, is_locked_out
 from portal.vocabulary import StaffRole
 
 RECOVERY_CODE_COUNT = 10
@@ -49,14 +51,6 @@ _DUMMY_HASH = _hasher.hash("lantern-no-such-account")
 
 class StaffError(ValueError):
     """A staff-account operation was refused; the message is safe to show to staff."""
-
-
-@dataclass(frozen=True)
-class LockoutPolicy:
-    """How many consecutive failures lock an account, and for how long."""
-
-    failures: int = 5
-    minutes: int = 15
 
 
 class LoginStatus(enum.Enum):
@@ -203,8 +197,7 @@ def enable_staff(session: Session, staff: Staff, *, actor_id: int | None, now: d
     """Enable ``staff`` again and lift any lockout."""
     before = {"is_active": staff.is_active, "locked_until": staff.locked_until}
     staff.is_active = True
-    staff.failed_logins = 0
-    staff.locked_until = None
+    lockout.lift(session, staff)
     audit.record(
         session,
         actor_id=actor_id,
@@ -225,8 +218,7 @@ def reset_staff(session: Session, staff: Staff, *, actor_id: int | None, now: dt
     staff.totp_secret = None
     staff.totp_last_step = None
     staff.is_totp_enrolled = False
-    staff.failed_logins = 0
-    staff.locked_until = None
+    lockout.lift(session, staff)
     staff.session_version += 1
     staff.recovery_codes.clear()
     audit.record(
@@ -278,39 +270,6 @@ def sign_out_everywhere(session: Session, staff: Staff, *, now: dt.datetime) -> 
 # --- sign-in -----------------------------------------------------------------------------------
 
 
-def is_locked(staff: Staff, now: dt.datetime) -> bool:
-    """Whether ``staff`` is locked out at ``now``."""
-    return staff.locked_until is not None and staff.locked_until > now
-
-
-def _fail(
-    session: Session, staff: Staff, *, reason: str, policy: LockoutPolicy, now: dt.datetime
-) -> None:
-    """Count a failed attempt on ``staff``, lock it at the threshold, audit both."""
-    staff.failed_logins += 1
-    audit.record(
-        session,
-        actor_id=staff.id,
-        action=audit.LOGIN_FAILED,
-        object_type="staff",
-        object_id=staff.id,
-        detail=f"reason={reason}",
-        now=now,
-    )
-    if staff.failed_logins >= policy.failures:
-        staff.locked_until = now + dt.timedelta(minutes=policy.minutes)
-        staff.failed_logins = 0
-        audit.record(
-            session,
-            actor_id=staff.id,
-            action=audit.LOGIN_LOCKED,
-            object_type="staff",
-            object_id=staff.id,
-            detail=f"minutes={policy.minutes}",
-            now=now,
-        )
-
-
 def check_password(
     session: Session,
     *,
@@ -318,8 +277,9 @@ def check_password(
     password: str,
     now: dt.datetime,
     policy: LockoutPolicy | None = None,
+    client: str = UNKNOWN_CLIENT,
 ) -> LoginResult:
-    """The password step of sign-in.
+    """The password step of sign-in from ``client`` (``lockout.client_key`` of the address).
 
     Always costs one argon2 verification (also for an unknown email or a locked account) so the
     answer's timing does not tell which accounts exist. Failures are counted toward the lockout
@@ -338,7 +298,7 @@ def check_password(
             session, actor_id=None, action=audit.LOGIN_FAILED, detail="reason=unknown", now=now
         )
         return LoginResult(LoginStatus.FAILED, reason="unknown")
-    if is_locked(staff, now):
+    if is_locked_out(session, staff, client=client, now=now):
         audit.record(
             session,
             actor_id=staff.id,
@@ -361,7 +321,9 @@ def check_password(
         )
         return LoginResult(LoginStatus.FAILED, reason="disabled")
     if not matched or staff.password_hash is None:
-        _fail(session, staff, reason="password", policy=policy, now=now)
+        lockout.record_failure(
+            session, staff, client=client, reason="password", policy=policy, now=now
+        )
         return LoginResult(LoginStatus.FAILED, reason="password")
     if _hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
@@ -440,26 +402,30 @@ def check_second_factor(
     key: bytes,
     now: dt.datetime,
     policy: LockoutPolicy | None = None,
+    client: str = UNKNOWN_CLIENT,
 ) -> bool:
-    """The second step of sign-in: a TOTP code or an unused recovery code.
+    """The second step of sign-in from ``client``: a TOTP code or an unused recovery code.
 
-    On success the failure count is cleared, ``last_login_at`` set and ``login`` audited (plus
-    ``login.recovery_code`` when one was used up). On failure the attempt counts toward the
-    lockout. A locked or disabled account always fails.
+    On success the failure counts (the account's and this address's) are cleared,
+    ``last_login_at`` set and ``login`` audited (plus ``login.recovery_code`` when one was used
+    up). On failure the attempt counts toward the lockout. A locked or disabled account, or one
+    locked for this address, always fails.
     """
     policy = policy or LockoutPolicy()
     _lock(session, staff)
-    if not staff.is_active or is_locked(staff, now) or not staff.totp_secret:
+    locked = is_locked_out(session, staff, client=client, now=now)
+    if not staff.is_active or locked or not staff.totp_secret:
         return False
     used_recovery = False
     ok = _accept_totp(staff, code, now)
     if not ok:
         ok = used_recovery = _use_recovery_code(session, staff, code, key=key, now=now)
     if not ok:
-        _fail(session, staff, reason="second_factor", policy=policy, now=now)
+        lockout.record_failure(
+            session, staff, client=client, reason="second_factor", policy=policy, now=now
+        )
         return False
-    staff.failed_logins = 0
-    staff.locked_until = None
+    lockout.clear_failures(session, staff, client=client)
     staff.last_login_at = now
     if used_recovery:
         remaining = sum(1 for c in staff.recovery_codes if c.used_at is None)

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import AuditEntry, RecoveryCode, Staff
+from portal.services import lockout
 from portal.services import staff as service
 from portal.vocabulary import StaffRole
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 ENROLLED_AT = NOW - dt.timedelta(minutes=5)  # so codes at NOW are not the one used to enrol
 KEY = service.recovery_key("test-secret")
-POLICY = service.LockoutPolicy(failures=5, minutes=15)
+POLICY = lockout.LockoutPolicy(failures=5, minutes=15)
 
 
 def actions(db: Session) -> list[str]:
@@ -182,17 +183,23 @@ def test_recovery_code_of_another_account_does_not_work(db: Session) -> None:
     assert not service.check_second_factor(db, other, code=codes[0], key=KEY, now=NOW)
 
 
-def test_wrong_password_locks_after_five_failures_for_fifteen_minutes(db: Session) -> None:
+def _locked_out(db: Session, staff: Staff, client: str = lockout.UNKNOWN_CLIENT) -> bool:
+    return lockout.is_locked_out(db, staff, client=client, now=NOW)
+
+
+def test_wrong_password_locks_the_address_after_five_failures_for_fifteen_minutes(
+    db: Session,
+) -> None:
     staff, _, _ = enrolled(db)
     email, good = staff.email, "my own long passphrase"
     for attempt in range(4):
         result = service.check_password(db, email=email, password="wrong", now=NOW, policy=POLICY)
         assert result.status is service.LoginStatus.FAILED, attempt
     db.commit()
-    assert not service.is_locked(staff, NOW)
+    assert not _locked_out(db, staff)
     service.check_password(db, email=email, password="wrong", now=NOW, policy=POLICY)
     db.commit()
-    assert service.is_locked(staff, NOW)
+    assert _locked_out(db, staff)
     # Locked: even the right password fails, and says nothing different.
     locked = service.check_password(db, email=email, password=good, now=NOW, policy=POLICY)
     assert locked.status is service.LoginStatus.FAILED and locked.reason == "locked"
@@ -215,8 +222,63 @@ def test_wrong_second_factor_counts_toward_lockout(db: Session) -> None:
     for _ in range(5):
         assert not service.check_second_factor(db, staff, code=wrong, key=KEY, now=NOW)
     db.commit()
-    assert service.is_locked(staff, NOW)
+    assert _locked_out(db, staff)
     assert not service.check_second_factor(db, staff, code=right, key=KEY, now=NOW)
+
+
+def test_a_stranger_who_knows_the_email_locks_only_their_own_address(db: Session) -> None:
+    staff, secret, _ = enrolled(db)
+    stranger = lockout.client_key(KEY, "203.0.113.9")
+    owner = lockout.client_key(KEY, "198.51.100.20")
+    for _ in range(6):
+        service.check_password(
+            db, email=staff.email, password="guess", now=NOW, policy=POLICY, client=stranger
+        )
+    db.commit()
+    assert _locked_out(db, staff, stranger)
+    assert not lockout.is_locked(staff, NOW)  # the account itself is not locked
+    signed_in = service.check_password(
+        db, email=staff.email, password="my own long passphrase", now=NOW, client=owner
+    )
+    assert signed_in.status is service.LoginStatus.OK
+    code = pyotp.TOTP(secret).at(NOW)
+    assert service.check_second_factor(db, staff, code=code, key=KEY, now=NOW, client=owner)
+    db.commit()
+    assert _locked_out(db, staff, stranger)  # the stranger's lock outlives the owner's sign-in
+    assert "scope=address" in (
+        db.scalars(select(AuditEntry.detail).where(AuditEntry.action == "login.locked")).one() or ""
+    )
+
+
+def test_failures_from_many_addresses_lock_the_account_everywhere(db: Session) -> None:
+    staff, _, _ = enrolled(db)
+    policy = lockout.LockoutPolicy(failures=3, minutes=15, account_failures=8)
+    for attempt in range(8):  # four addresses, two guesses each: none reaches its own limit
+        client = lockout.client_key(KEY, f"192.0.2.{attempt // 2}")
+        service.check_password(
+            db, email=staff.email, password="guess", now=NOW, policy=policy, client=client
+        )
+    db.commit()
+    assert lockout.is_locked(staff, NOW)
+    anyone = lockout.client_key(KEY, "198.51.100.20")
+    refused = service.check_password(
+        db, email=staff.email, password="my own long passphrase", now=NOW, client=anyone
+    )
+    assert refused.reason == "locked"
+    details = list(db.scalars(select(AuditEntry.detail).where(AuditEntry.action == "login.locked")))
+    assert details == ["scope=account minutes=15"]
+
+
+def test_enable_lifts_every_lock_of_the_account(db: Session) -> None:
+    staff, _, _ = enrolled(db)
+    stranger = lockout.client_key(KEY, "203.0.113.9")
+    for _ in range(5):
+        service.check_password(db, email=staff.email, password="x", now=NOW, client=stranger)
+    db.commit()
+    assert _locked_out(db, staff, stranger)
+    service.enable_staff(db, staff, actor_id=None, now=NOW)
+    db.commit()
+    assert not _locked_out(db, staff, stranger)
 
 
 def test_success_clears_the_failure_count(db: Session) -> None:
@@ -228,7 +290,7 @@ def test_success_clears_the_failure_count(db: Session) -> None:
     db.commit()
     assert staff.failed_logins == 0
     service.check_password(db, email=staff.email, password="wrong", now=NOW)
-    assert not service.is_locked(staff, NOW)
+    assert not _locked_out(db, staff)
 
 
 def test_unknown_email_fails_like_a_wrong_password_and_is_audited_without_the_email(

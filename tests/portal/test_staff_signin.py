@@ -109,6 +109,25 @@ def test_lockout_after_five_failures_then_unlock(
     assert client.get("/staff/").status_code == 200
 
 
+def test_failures_from_another_address_do_not_lock_the_staff_member_out(
+    app: Flask, make_staff: Callable[..., Staff]
+):
+    staff = make_staff(StaffRole.INTAKE)
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for _ in range(6):
+        guess = stranger.post(SIGN_IN, data={"email": staff.email, "password": "guess"})
+        assert guess.status_code == 400
+    # The stranger is now locked out even with the right password ...
+    refused = stranger.post(SIGN_IN, data={"email": staff.email, "password": PASSWORD})
+    assert refused.status_code == 400
+    # ... and the staff member, at their own address, signs in as usual.
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+    assert sign_in(owner, staff.email).status_code == 302
+    assert owner.get("/staff/").status_code == 200
+
+
 def test_wrong_codes_lock_the_account_and_say_so(
     client: FlaskClient, make_staff: Callable[..., Staff]
 ):
