@@ -71,18 +71,30 @@ def current_locale() -> str:
     return str(locale.language) if locale is not None else "en"
 
 
-_RENDER_KEY = "lantern.translations"
+def current_translations() -> Any:
+    """The request's ``Translations``: what ``RequestCachedDomain`` cached for this request's
+    locale and domain, else Flask-Babel's lookup (which fills that cache).
+
+    Never cached anywhere longer-lived than the request: Jinja2 keeps the module of an imported
+    macro file across renders, so a translation cached in a template context would leak one
+    reader's language into the next reader's page.
+    """
+    ctx = g.get("_flask_babel") if g else None
+    if ctx is not None:
+        cached = getattr(ctx, _CACHE_ATTRIBUTE, None)
+        if (
+            cached is not None
+            and cached[0] is getattr(ctx, "babel_domain", None)
+            and cached[1] is getattr(ctx, "babel_locale", None)
+        ):
+            return cached[2]
+    return get_translations()
 
 
 @pass_context
 def template_gettext(context: Context, string: str, **variables: Any) -> str:
-    """``_("…", name=value)`` in a template: translated, markup-safe, variables escaped in.
-
-    The translations are looked up once per render and kept in the render's own context.
-    """
-    translations = context.parent.get(_RENDER_KEY)
-    if translations is None:
-        translations = context.parent[_RENDER_KEY] = get_translations()
+    """``_("…", name=value)`` in a template: translated, markup-safe, variables escaped in."""
+    translations = current_translations()
     translated = translations.ugettext(string)
     if context.eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704  (our own catalog, as newstyle gettext)

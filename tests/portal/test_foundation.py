@@ -146,3 +146,16 @@ def test_wtforms_own_messages_follow_the_readers_language(app: Flask) -> None:
             form = Choice(meta={"csrf": False})
             assert not form.validate()
             assert form.colour.errors == [expected]
+
+
+def test_one_readers_language_never_leaks_into_the_next_readers_page(client: FlaskClient) -> None:
+    # Macros live in imported template modules that Jinja2 keeps between renders: their words
+    # must still follow each request's language.
+    pages = {
+        language: client.get("/complaint", headers={"Accept-Language": language}).get_data(
+            as_text=True
+        )
+        for language in ("es", "en", "es")
+    }
+    assert "(opcional)" not in pages["en"] and "(optional)" in pages["en"]
+    assert "(optional)" not in pages["es"] and "(opcional)" in pages["es"]
