@@ -164,15 +164,7 @@ def enrol() -> str | BaseResponse | tuple[str, int]:
             session.rollback()
             error = str(refusal)
         else:
-            audit.record(
-                session,
-                actor_id=staff.id,
-                action=audit.LOGIN,
-                object_type="staff",
-                object_id=staff.id,
-                detail="factor=enrolment",
-                now=now,
-            )
+            audit.record_sign_in(session, staff.id, audit.LOGIN, detail="factor=enrolment", now=now)
             staff.last_login_at = now
             lockout.clear_failures(session, staff, client=_client())
             session.commit()

@@ -132,6 +132,22 @@ def changes(
     return old, new
 
 
+def record_sign_in(
+    session: Session, staff_id: int, action: str, *, detail: str | None = None, now: dt.datetime
+) -> AuditEntry:
+    """Record a sign-in event of account ``staff_id`` (sign-in, failure, lockout, recovery code):
+    the account is both the actor and the object."""
+    return record(
+        session,
+        actor_id=staff_id,
+        action=action,
+        object_type="staff",
+        object_id=staff_id,
+        detail=detail,
+        now=now,
+    )
+
+
 def record_view(
     session: Session, *, actor_id: int, complaint_id: int, now: dt.datetime
 ) -> AuditEntry:

@@ -75,15 +75,7 @@ def record_failure(
     now: dt.datetime,
 ) -> None:
     """Count a failed sign-in step of ``staff`` from ``client``; lock at the thresholds; audit."""
-    audit.record(
-        session,
-        actor_id=staff.id,
-        action=audit.LOGIN_FAILED,
-        object_type="staff",
-        object_id=staff.id,
-        detail=f"reason={reason}",
-        now=now,
-    )
+    audit.record_sign_in(session, staff.id, audit.LOGIN_FAILED, detail=f"reason={reason}", now=now)
     window = dt.timedelta(minutes=policy.minutes)
     # Forget what no longer matters (indexed), so the table stays as small as the attempts.
     session.execute(delete(SignInLock).where(SignInLock.expires_at <= now))
@@ -99,27 +91,15 @@ def record_failure(
     pair.failures += 1
     if pair.failures >= policy.failures:
         pair.locked_until = now + window
-        _audit_lock(session, staff, scope="address", minutes=policy.minutes, now=now)
+        detail = f"scope=address minutes={policy.minutes}"
+        audit.record_sign_in(session, staff.id, audit.LOGIN_LOCKED, detail=detail, now=now)
     pair.expires_at = pair.locked_until or pair.window_started_at + window
     staff.failed_logins += 1
     if staff.failed_logins >= policy.account_failures:
         staff.locked_until = now + window
         staff.failed_logins = 0
-        _audit_lock(session, staff, scope="account", minutes=policy.minutes, now=now)
-
-
-def _audit_lock(
-    session: Session, staff: Staff, *, scope: str, minutes: int, now: dt.datetime
-) -> None:
-    audit.record(
-        session,
-        actor_id=staff.id,
-        action=audit.LOGIN_LOCKED,
-        object_type="staff",
-        object_id=staff.id,
-        detail=f"scope={scope} minutes={minutes}",
-        now=now,
-    )
+        detail = f"scope=account minutes={policy.minutes}"
+        audit.record_sign_in(session, staff.id, audit.LOGIN_LOCKED, detail=detail, now=now)
 
 
 def clear_failures(session: Session, staff: Staff, *, client: str) -> None:

@@ -257,14 +257,7 @@ def change_role(
 def sign_out_everywhere(session: Session, staff: Staff, *, now: dt.datetime) -> None:
     """End every session of ``staff`` (the session version every session carries changes)."""
     staff.session_version += 1
-    audit.record(
-        session,
-        actor_id=staff.id,
-        action=audit.LOGOUT_EVERYWHERE,
-        object_type="staff",
-        object_id=staff.id,
-        now=now,
-    )
+    audit.record_sign_in(session, staff.id, audit.LOGOUT_EVERYWHERE, now=now)
 
 
 # --- sign-in -----------------------------------------------------------------------------------
@@ -299,25 +292,11 @@ def check_password(
         )
         return LoginResult(LoginStatus.FAILED, reason="unknown")
     if is_locked_out(session, staff, client=client, now=now):
-        audit.record(
-            session,
-            actor_id=staff.id,
-            action=audit.LOGIN_FAILED,
-            object_type="staff",
-            object_id=staff.id,
-            detail="reason=locked",
-            now=now,
-        )
+        audit.record_sign_in(session, staff.id, audit.LOGIN_FAILED, detail="reason=locked", now=now)
         return LoginResult(LoginStatus.FAILED, reason="locked")
     if not staff.is_active:
-        audit.record(
-            session,
-            actor_id=staff.id,
-            action=audit.LOGIN_FAILED,
-            object_type="staff",
-            object_id=staff.id,
-            detail="reason=disabled",
-            now=now,
+        audit.record_sign_in(
+            session, staff.id, audit.LOGIN_FAILED, detail="reason=disabled", now=now
         )
         return LoginResult(LoginStatus.FAILED, reason="disabled")
     if not matched or staff.password_hash is None:
@@ -429,21 +408,13 @@ def check_second_factor(
     staff.last_login_at = now
     if used_recovery:
         remaining = sum(1 for c in staff.recovery_codes if c.used_at is None)
-        audit.record(
-            session,
-            actor_id=staff.id,
-            action=audit.RECOVERY_CODE_USED,
-            object_type="staff",
-            object_id=staff.id,
-            detail=f"remaining={remaining}",
-            now=now,
+        audit.record_sign_in(
+            session, staff.id, audit.RECOVERY_CODE_USED, detail=f"remaining={remaining}", now=now
         )
-    audit.record(
+    audit.record_sign_in(
         session,
-        actor_id=staff.id,
-        action=audit.LOGIN,
-        object_type="staff",
-        object_id=staff.id,
+        staff.id,
+        audit.LOGIN,
         detail="factor=recovery_code" if used_recovery else "factor=totp",
         now=now,
     )
