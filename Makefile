@@ -29,7 +29,7 @@ catalogs: $(VENV)/.installed
 	@for dir in portal/translations portal/*/translations; do \
 	  [ -d "$$dir" ] || continue; area=$${dir%/translations}; sources="$$area"; \
 	  [ "$$dir" = portal/translations ] && sources="$(CATALOG_SOURCES_translations)"; \
-	  $(BIN)/pybabel -q extract -F portal/babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 \
+	  $(BIN)/pybabel -q extract -F portal/babel.cfg --ignore-dirs ".* __pycache__" -k lazy_gettext -k _l -k lazy_ngettext:1,2 \
 	    --sort-output --no-wrap --project Lantern -o $$dir/messages.pot $$sources && \
 	  $(BIN)/pybabel -q update --no-wrap -i $$dir/messages.pot -d $$dir -l es; done
 

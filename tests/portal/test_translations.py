@@ -49,11 +49,18 @@ def _resident_facing(relative: str) -> bool:
     return not relative.startswith(STAFF_ONLY)
 
 
+def _scanned(folder: str) -> bool:
+    """The folders ``make catalogs`` scans: all but hidden ones and ``__pycache__`` (Babel's
+    default filter also skips ``_macros``, which holds the shared form macros)."""
+    name = Path(folder).name
+    return not name.startswith(".") and name != "__pycache__"
+
+
 def _source_messages() -> dict[str, str]:
     """msgid → first file it appears in, for every resident-facing message in the portal."""
     found: dict[str, str] = {}
     for filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(PORTAL), _method_map(), keywords=KEYWORDS
+        str(PORTAL), _method_map(), keywords=KEYWORDS, directory_filter=_scanned
     ):
         if not _resident_facing(filename):
             continue
