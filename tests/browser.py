@@ -101,3 +101,24 @@ def vnu_errors(paths: list[Path]) -> list[dict[str, Any]]:
     )
     report = json.loads(completed.stderr or '{"messages": []}')
     return [m for m in report["messages"] if m.get("type") == "error"]
+
+
+def choose_file_by_keyboard(page: Any, path: Path, key: str = "Space", attempts: int = 3) -> None:
+    """Open the focused file input's chooser with ``key`` and pick ``path``.
+
+    Chromium now and then does not report a chooser opened by a key right after the focus moved
+    (CDP's ``Page.fileChooserOpened`` is lost: microsoft/playwright#28023); the key is pressed
+    again, up to ``attempts`` times. The file is never chosen any other way than by the keyboard.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(1, attempts + 1):
+        try:
+            with page.expect_file_chooser(timeout=5_000) as chooser:
+                page.keyboard.press(key)
+        except PlaywrightTimeout:
+            if attempt == attempts:
+                raise
+            continue
+        chooser.value.set_files(str(path))
+        return

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import Complaint
-from tests.browser import assert_accessible, vnu_errors
+from tests.browser import assert_accessible, choose_file_by_keyboard, vnu_errors
 from tests.conftest import LiveServer
 from tests.portal.intake_support import PNG
 
@@ -95,9 +95,7 @@ def test_keyboard_only_spanish_filing_with_an_attachment(
     tab_to(page, "categories-0")
     page.keyboard.press("Space")
     tab_to(page, "evidence")
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(str(evidence))
+    choose_file_by_keyboard(page, evidence)
     tab_to(page, "name")
     page.keyboard.type("Lucía Pérez")
     page.keyboard.press("Tab")
