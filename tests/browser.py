@@ -103,6 +103,22 @@ def vnu_errors(paths: list[Path]) -> list[dict[str, Any]]:
     return [m for m in report["messages"] if m.get("type") == "error"]
 
 
+def assert_valid_html(pages: dict[str, str], folder: Path) -> None:
+    """Write each page (name → HTML) into ``folder`` and fail on any Nu HTML Checker error,
+    naming the page and line."""
+    paths = []
+    for name, text in pages.items():
+        assert text.startswith("<!DOCTYPE html>"), name
+        path = folder / f"{name}.html"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    errors = vnu_errors(paths)
+    assert not errors, "\n".join(
+        f"{e.get('url', '').rsplit('/', 1)[-1]}:{e.get('lastLine', '')}: {e.get('message', '')}"
+        for e in errors
+    )
+
+
 def choose_file_by_keyboard(page: Any, path: Path, key: str = "Space", attempts: int = 3) -> None:
     """Open the focused file input's chooser with ``key`` and pick ``path``.
 

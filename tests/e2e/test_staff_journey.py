@@ -34,7 +34,7 @@ from portal.vocabulary import (
     Finding,
     StaffRole,
 )
-from tests.browser import assert_accessible
+from tests.browser import assert_accessible, assert_valid_html
 from tests.conftest import LiveServer
 from tests.portal.staff_support import browser_sign_in, create_staff
 
@@ -245,7 +245,6 @@ def test_other_staff_pages_are_accessible(
 def test_back_office_pages_are_valid_html(app: Any, db: Session, tmp_path: Any) -> None:
     """The Nu HTML Checker finds no error on the queue, case pages (every form), intake,
     directory, reports and the commissioner's pages."""
-    from tests.browser import vnu_errors
     from tests.portal.casework_support import make_complaint
     from tests.portal.staff_support import sign_in_session
 
@@ -299,14 +298,4 @@ def test_back_office_pages_are_valid_html(app: Any, db: Session, tmp_path: Any) 
     pages["closed"] = oversight.get("/staff/closed").get_data(as_text=True)
     pages["closed_case"] = oversight.get(f"/staff/closed/{appealed.id}").get_data(as_text=True)
     pages["aggregate"] = oversight.get("/staff/reports/aggregate").get_data(as_text=True)
-    paths = []
-    for name, text in pages.items():
-        assert text.startswith("<!DOCTYPE html>"), name
-        path = tmp_path / f"{name}.html"
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    errors = vnu_errors(paths)
-    assert not errors, "\n".join(
-        f"{e.get('url', '').rsplit('/', 1)[-1]}:{e.get('lastLine', '')}: {e.get('message', '')}"
-        for e in errors
-    )
+    assert_valid_html(pages, tmp_path)

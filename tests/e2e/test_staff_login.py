@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from portal.services import audit
 from portal.services import staff as service
 from portal.vocabulary import StaffRole
-from tests.browser import assert_accessible
+from tests.browser import assert_accessible, assert_valid_html
 from tests.conftest import LiveServer
 from tests.portal.staff_support import PASSWORD, TOTP_SECRET, browser_sign_in, create_staff
 
@@ -142,7 +142,6 @@ def test_admin_pages_are_accessible(live_server: LiveServer, db: Session, page: 
 
 def test_staff_pages_are_valid_html(app: Any, db: Session, tmp_path: Any) -> None:
     """The Nu HTML Checker finds no error on any page of sign-in and administration."""
-    from tests.browser import vnu_errors
     from tests.portal.staff_support import sign_in_session, totp_now
 
     pages: dict[str, str] = {}
@@ -193,14 +192,4 @@ def test_staff_pages_are_valid_html(app: Any, db: Session, tmp_path: Any) -> Non
     pages["account_error"] = admin_client.post(
         "/staff/account/password", data={"pw-current": "x", "pw-new": "y", "pw-confirm": "z"}
     ).get_data(as_text=True)
-    paths = []
-    for name, text in pages.items():
-        assert text.startswith("<!DOCTYPE html>"), name
-        path = tmp_path / f"{name}.html"
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    errors = vnu_errors(paths)
-    assert not errors, "\n".join(
-        f"{e.get('url', '').rsplit('/', 1)[-1]}:{e.get('lastLine', '')}: {e.get('message', '')}"
-        for e in errors
-    )
+    assert_valid_html(pages, tmp_path)
