@@ -43,5 +43,10 @@ def test_quick_benchmark_runs_clean(tmp_path: Path) -> None:
         assert by_name[name]["requests"] > 0, name
         assert by_name[name]["errors"] == 0, name
         assert by_name[name]["database"] == "sqlite"
+    # The status lookup on the portal with its page, rate limit and CSRF check switched off in
+    # turn (bench/stripped_portal.py) ran and found the complaint every time.
+    for name in ("status, no page", "… no rate limit", "… no CSRF check"):
+        assert by_name[name]["requests"] > 0, name
+        assert by_name[name]["errors"] == 0, name
     # The table the README quotes is printed.
     assert "req/s" in done.stdout and "bare lookup" in done.stdout
