@@ -373,8 +373,12 @@ def attach(
     ``uploaded_by`` is the staff member who attached them (None: the complainant). Returns the new
     ``Attachment`` rows (added to the session, not committed).
     """
+    # Set from the attachment's side: ``complaint.attachments.extend`` would first load the
+    # collection (a SELECT on every filing, files or not); the back-reference records the new
+    # rows without loading it, and keeps the collection right if it was loaded.
     attachments = [
         Attachment(
+            complaint=complaint,
             original_name=stored.original_name,
             stored_name=stored.stored_name,
             content_type=stored.content_type,
@@ -385,7 +389,7 @@ def attach(
         )
         for stored in files
     ]
-    complaint.attachments.extend(attachments)
+    session.add_all(attachments)
     return attachments
 
 
