@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,6 +78,7 @@ class Options:
     threads: int
     seed: int
     quick: bool
+    rounds: int = 5
     json_path: Path | None = None
 
 
@@ -109,6 +111,8 @@ class Report:
     checks: list[tuple[str, bool, str]] = dataclasses.field(default_factory=list)
     targets: list[tuple[str, bool, str]] = dataclasses.field(default_factory=list)
     notes: list[str] = dataclasses.field(default_factory=list)
+    #: (database, scenario) → that scenario's req/s over the bare lookup's, one per round.
+    round_ratios: dict[tuple[str, str], list[float]] = dataclasses.field(default_factory=dict)
     load_before: float = dataclasses.field(default_factory=lambda: os.getloadavg()[0])
 
     def check(self, name: str, ok: bool, detail: str) -> None:
@@ -410,6 +414,7 @@ def wrk(
     count: bool = False,
     connections: int | None = None,
     threads: int | None = None,
+    duration_s: int | None = None,
 ) -> Measured:
     """Run wrk once against ``url`` with ``bench/wrk_replay.lua``; returns what it measured.
 
@@ -419,6 +424,7 @@ def wrk(
     """
     connections = connections or opts.connections
     threads = min(threads or opts.threads, connections)
+    duration_s = duration_s or opts.duration_s
     tag = f"{database}-{name}".replace(" ", "_")
     env = {**os.environ, "BENCH_LUA_DIR": str(BENCH), "BENCH_METHOD": method}
     if bodies:
@@ -430,10 +436,10 @@ def wrk(
         env["BENCH_ADDRESSES"] = write_lines(workdir / f"{tag}.addresses", addresses)
     if count:
         env["BENCH_COUNT"] = "1"
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{opts.duration_s}s", "--latency"]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--latency"]
     command += ["--timeout", "10s", "-s", str(BENCH / "wrk_replay.lua"), url]
     done = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=opts.duration_s + 60, check=False
+        command, env=env, capture_output=True, text=True, timeout=duration_s + 60, check=False
     )
     line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_RESULT ")), None)
     if done.returncode != 0 or line is None:
@@ -511,27 +517,47 @@ def bench_database(kind: str, opts: Options, report: Report, workdir: Path) -> N
             f"in {time.monotonic() - started:.1f} s"
         )
         bare_env = {"BENCH_DATABASE_URL": url}
-        # "bench.bare_app", never --pythonpath bench: bench/portal.py would shadow the package.
-        with serving(
-            "bare", "bench.bare_app:create_bare_app()", bare_env, workdir, "/ceiling"
-        ) as bare:
-            report.results.append(wrk(kind, "ceiling", bare.url + "/ceiling", opts, workdir))
-            status, _, _ = http_request(
-                bare.port, "POST", "/lookup", encode([("reference", pairs[0][0])]), FORM
+        portal_env = {
+            "LANTERN_DATABASE_URL": url,
+            "LANTERN_INSTANCE_PATH": str(workdir / "instance"),
+            "LANTERN_SECRET_KEY": SECRET_KEY,
+            "LANTERN_ACCESS_CODE_KEY": ACCESS_CODE_KEY,
+            "LANTERN_LOOKUP_RATE_LIMIT": UNLIMITED,
+            "LANTERN_SUBMIT_RATE_LIMIT": UNLIMITED,
+        }
+        missing = portal_missing()
+        with contextlib.ExitStack() as servers:
+            # Every server the lookup comparison needs is up at once (idle ones cost nothing),
+            # so those lookups can take turns (see ``compare_lookups``).
+            # "bench.bare_app", never --pythonpath bench: bench/portal.py would shadow the package.
+            bare = servers.enter_context(
+                serving("bare", "bench.bare_app:create_bare_app()", bare_env, workdir, "/ceiling")
             )
-            report.check(f"{kind}: bare lookup finds a seeded row", status == 200, str(status))
-            bodies = [encode([("reference", ref)]) for ref, _ in pairs]
-            report.results.append(
-                wrk(
-                    kind,
-                    "bare lookup",
-                    bare.url + "/lookup",
-                    opts,
-                    workdir,
-                    method="POST",
-                    bodies=bodies,
-                    headers=FORM,
-                )
+            portal = servers.enter_context(
+                serving("portal", "portal:create_app()", portal_env, workdir, "/healthz")
+            )
+            stripped = (
+                []
+                if missing
+                else [
+                    (
+                        name,
+                        servers.enter_context(
+                            serving(
+                                "portal-" + strip.replace(",", "-"),
+                                f"bench.stripped_portal:create_stripped_app({strip!r})",
+                                portal_env,
+                                workdir,
+                                "/healthz",
+                            )
+                        ),
+                    )
+                    for name, strip in BREAKDOWN
+                ]
+            )
+            report.results.append(wrk(kind, "ceiling", bare.url + "/ceiling", opts, workdir))
+            compare_lookups(
+                kind, bare, None if missing else portal, stripped, pairs, opts, report, workdir
             )
             before = count_complaints(url)
             insert = wrk(
@@ -548,17 +574,6 @@ def bench_database(kind: str, opts: Options, report: Report, workdir: Path) -> N
             report.results.append(insert)
             created = count_complaints(url) - before
             insert.note = f"rows {created}"
-
-        portal_env = {
-            "LANTERN_DATABASE_URL": url,
-            "LANTERN_INSTANCE_PATH": str(workdir / "instance"),
-            "LANTERN_SECRET_KEY": SECRET_KEY,
-            "LANTERN_ACCESS_CODE_KEY": ACCESS_CODE_KEY,
-            "LANTERN_LOOKUP_RATE_LIMIT": UNLIMITED,
-            "LANTERN_SUBMIT_RATE_LIMIT": UNLIMITED,
-        }
-        missing = portal_missing()
-        with serving("portal", "portal:create_app()", portal_env, workdir, "/healthz") as portal:
             # The portal's fixed cost per request (app, session, locale, security headers), with
             # and without a template: what the resident routes start from.
             report.results.append(
@@ -568,10 +583,7 @@ def bench_database(kind: str, opts: Options, report: Report, workdir: Path) -> N
             if missing:
                 report.notes.append(f"{kind}: status, submit and flood not run: {missing}")
                 return
-            measure_lookup(kind, portal, pairs, opts, report, workdir)
             measure_submit(kind, portal, url, opts, report, workdir)
-
-        measure_breakdown(kind, portal_env, pairs, opts, report, workdir)
 
         flood_env = {
             **portal_env,
@@ -590,33 +602,6 @@ def lookup_bodies(port: int, pairs: list[tuple[str, str]]) -> tuple[dict[str, st
     return headers, bodies
 
 
-def measure_lookup(
-    kind: str,
-    portal: Server,
-    pairs: list[tuple[str, str]],
-    opts: Options,
-    report: Report,
-    workdir: Path,
-) -> None:
-    """The full status page with valid credentials, after proving one body really shows a status."""
-    headers, bodies = lookup_bodies(portal.port, pairs)
-    status, _, page = http_request(portal.port, "POST", LOOKUP_PATH, bodies[0], headers)
-    shown = status == 200 and shows_status(page, pairs[0][0])
-    report.check(f"{kind}: a benchmark lookup shows the complaint's status", shown, str(status))
-    result = wrk(
-        kind,
-        "status lookup",
-        portal.url + LOOKUP_PATH,
-        opts,
-        workdir,
-        method="POST",
-        bodies=bodies,
-        headers=headers,
-    )
-    report.results.append(result)
-    report.check(f"{kind}: status lookup without errors", result.errors == 0, str(result.errors))
-
-
 #: The status lookup again on the portal minus parts (``bench/stripped_portal.py``), each
 #: variant removing one more: how far below the full page's cost the route can get at all.
 BREAKDOWN = (
@@ -626,34 +611,92 @@ BREAKDOWN = (
 )
 
 
-def measure_breakdown(
+def compare_lookups(
     kind: str,
-    env: dict[str, str],
+    bare: Server,
+    portal: Server | None,
+    stripped: list[tuple[str, Server]],
     pairs: list[tuple[str, str]],
     opts: Options,
     report: Report,
     workdir: Path,
 ) -> None:
-    """The status lookup on each ``BREAKDOWN`` variant, same server settings and load."""
-    for name, strip in BREAKDOWN:
-        spec = f"bench.stripped_portal:create_stripped_app({strip!r})"
-        with serving("portal-" + strip.replace(",", "-"), spec, env, workdir, "/healthz") as p:
-            headers, bodies = lookup_bodies(p.port, pairs)
-            status, _, page = http_request(p.port, "POST", LOOKUP_PATH, bodies[0], headers)
-            found = status == 200 and page.strip() == pairs[0][0]
-            report.check(f"{kind}: '{name}' finds the complaint", found, str(status))
-            result = wrk(
-                kind,
-                name,
-                p.url + LOOKUP_PATH,
-                opts,
-                workdir,
-                method="POST",
-                bodies=bodies,
-                headers=headers,
+    """The bare lookup, the full status page and each ``BREAKDOWN`` variant, taking turns.
+
+    Each is measured for ``duration_s / rounds`` seconds per round, in the same order every
+    round, so a machine whose speed drifts during the run (seen here: 30 % within minutes)
+    slows them alike; the ratio to the bare lookup is taken per round and reported as the
+    median. A scenario's req/s is its requests over its time in all rounds, its p50 and p99 the
+    median of its rounds' (the worst round's p99 is noted). Each answer is proven right first.
+    """
+    bare_status, _, _ = http_request(
+        bare.port, "POST", "/lookup", encode([("reference", pairs[0][0])]), FORM
+    )
+    report.check(f"{kind}: bare lookup finds a seeded row", bare_status == 200, str(bare_status))
+    contenders = [
+        ("bare lookup", bare.url + "/lookup", [encode([("reference", r)]) for r, _ in pairs], FORM)
+    ]
+    if portal is not None:
+        headers, bodies = lookup_bodies(portal.port, pairs)
+        status, _, page = http_request(portal.port, "POST", LOOKUP_PATH, bodies[0], headers)
+        shown = status == 200 and shows_status(page, pairs[0][0])
+        report.check(f"{kind}: a benchmark lookup shows the complaint's status", shown, str(status))
+        contenders.append(("status lookup", portal.url + LOOKUP_PATH, bodies, headers))
+    for name, server in stripped:
+        headers, bodies = lookup_bodies(server.port, pairs)
+        status, _, page = http_request(server.port, "POST", LOOKUP_PATH, bodies[0], headers)
+        found = status == 200 and page.strip() == pairs[0][0]
+        report.check(f"{kind}: '{name}' finds the complaint", found, str(status))
+        contenders.append((name, server.url + LOOKUP_PATH, bodies, headers))
+    turn_s = max(1, opts.duration_s // opts.rounds)
+    runs: dict[str, list[Measured]] = {name: [] for name, *_ in contenders}
+    for _ in range(opts.rounds):
+        for name, url, bodies, headers in contenders:
+            runs[name].append(
+                wrk(
+                    kind,
+                    name,
+                    url,
+                    opts,
+                    workdir,
+                    method="POST",
+                    bodies=bodies,
+                    headers=headers,
+                    duration_s=turn_s,
+                )
             )
-            report.results.append(result)
-            report.check(f"{kind}: '{name}' without errors", result.errors == 0, str(result.errors))
+    for name, measured in runs.items():
+        combined = combine(measured)
+        report.results.append(combined)
+        report.check(f"{kind}: {name} without errors", combined.errors == 0, str(combined.errors))
+        if name != "bare lookup":
+            report.round_ratios[(kind, name)] = [
+                m.rps / b.rps if b.rps else 0.0
+                for m, b in zip(measured, runs["bare lookup"], strict=True)
+            ]
+
+
+def combine(rounds: list[Measured]) -> Measured:
+    """One scenario's rounds as one measurement (see ``compare_lookups``)."""
+    first = rounds[0]
+    statuses: dict[str, int] = {}
+    for m in rounds:
+        for code, n in m.statuses.items():
+            statuses[code] = statuses.get(code, 0) + n
+    combined = Measured(
+        database=first.database,
+        name=first.name,
+        requests=sum(m.requests for m in rounds),
+        duration_s=sum(m.duration_s for m in rounds),
+        p50_ms=statistics.median(m.p50_ms for m in rounds),
+        p99_ms=statistics.median(m.p99_ms for m in rounds),
+        errors=sum(m.errors for m in rounds),
+        statuses=statuses,
+        sent=sum(m.sent for m in rounds),
+    )
+    if len(rounds) > 1:
+        combined.note = f"{len(rounds)} turns; worst p99 {max(m.p99_ms for m in rounds):.1f}"
+    return combined
 
 
 def measure_submit(
@@ -787,16 +830,22 @@ def evaluate(report: Report, opts: Options) -> None:
         others = find(report, kind, "others during flood")
         if not (ceiling and bare and lookup and submit):
             continue
-        ratio = lookup.rps / bare.rps
+        turns = report.round_ratios[(kind, "status lookup")]
+        ratio = statistics.median(turns)
         report.notes.append(
-            f"{kind}: lookup/bare-lookup {ratio:.0%}, lookup/ceiling "
-            f"{lookup.rps / ceiling.rps:.0%}, submit/ceiling {submit.rps / ceiling.rps:.0%}"
+            f"{kind}: lookup/bare-lookup {ratio:.0%} (median of {len(turns)} turns, "
+            f"{min(turns):.0%}–{max(turns):.0%}), lookup/ceiling {lookup.rps / ceiling.rps:.0%}, "
+            f"submit/ceiling {submit.rps / ceiling.rps:.0%}"
         )
-        stripped = [m for m in (find(report, kind, name) for name, _ in BREAKDOWN) if m]
+        stripped = [
+            (name, report.round_ratios[(kind, name)])
+            for name, _ in BREAKDOWN
+            if (kind, name) in report.round_ratios
+        ]
         if stripped:
             report.notes.append(
-                f"{kind}: stripped status lookups / bare lookup: "
-                + ", ".join(f"{m.name} {m.rps / bare.rps:.0%}" for m in stripped)
+                f"{kind}: stripped status lookups / bare lookup (medians): "
+                + ", ".join(f"{name} {statistics.median(r):.0%}" for name, r in stripped)
             )
         report.target(
             f"{kind}: status ≥ 80 % of bare lookup", ratio >= TARGET_LOOKUP_RATIO, f"{ratio:.0%}"
@@ -823,8 +872,9 @@ def evaluate(report: Report, opts: Options) -> None:
 def render(report: Report, opts: Options) -> str:
     """The human-readable report: table, ratios, checks, targets."""
     lines = [
-        f"wrk {opts.connections} connections, {opts.duration_s} s per run, gunicorn 2 sync "
-        f"workers, {os.cpu_count()} CPUs, loopback; load average before the run "
+        f"wrk {opts.connections} connections, {opts.duration_s} s per run (the lookups in "
+        f"{opts.rounds} turns of {max(1, opts.duration_s // opts.rounds)} s each), gunicorn 2 "
+        f"sync workers, {os.cpu_count()} CPUs, loopback; load average before the run "
         f"{report.load_before:.1f} (above ~0.5, other work on the machine skews the figures)",
         "",
         f"{'database':<11} {'scenario':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
@@ -852,6 +902,12 @@ def parse_args(argv: list[str] | None) -> Options:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--seed", type=int, default=200, help="complaints seeded for lookups")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="turns the lookups take (each runs duration / rounds seconds per turn)",
+    )
     parser.add_argument("--quick", action="store_true", help="1 s runs, SQLite only (smoke test)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
@@ -862,10 +918,12 @@ def parse_args(argv: list[str] | None) -> Options:
         threads=args.threads,
         seed=args.seed,
         quick=args.quick,
+        rounds=max(1, args.rounds),
         json_path=args.json,
     )
     if args.quick:
         opts.databases, opts.duration_s, opts.connections, opts.seed = ["sqlite"], 1, 8, 20
+        opts.rounds = 1
     return opts
 
 
@@ -889,6 +947,10 @@ def main(argv: list[str] | None = None) -> int:
                     "results": [dataclasses.asdict(m) | {"rps": m.rps} for m in report.results],
                     "checks": report.checks,
                     "targets": report.targets,
+                    "round_ratios": {
+                        f"{database}/{name}": ratios
+                        for (database, name), ratios in report.round_ratios.items()
+                    },
                     "measured_at": dt.datetime.now(dt.UTC).isoformat(),
                 },
                 indent=2,
