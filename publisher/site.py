@@ -2,9 +2,10 @@
 
 ``build_site(releases_root, out)`` reads every release folder (layout: data_releases/README.md),
 renders Jinja2 templates (StrictUndefined: a missing figure fails the build, never shows blank)
-into Markdown for the newest release, draws the charts, and lets MkDocs (config in site/) turn
-it into static HTML. Older releases appear only on the downloads page and in the Atom feed, so
-the build time barely grows with the number of releases.
+into Markdown for the newest release, draws the charts, and lets MkDocs (its project in
+publisher/site_project/, shipped in the package) turn it into static HTML. Older releases
+appear only on the downloads page and in the Atom feed, so the build time barely grows with the
+number of releases.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import jinja2
 from publisher import site_charts
 from publisher.site_charts import Cell, suppressed_label
 
-SITE_CONFIG = Path(__file__).resolve().parent.parent / "site" / "mkdocs.yml"
+#: The MkDocs project (configuration, theme overrides, hooks, hand-written pages). It is package
+#: data, so an installed Lantern builds the site without a checkout.
+SITE_CONFIG = Path(__file__).resolve().parent / "site_project" / "mkdocs.yml"
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "site"
 HAND_WRITTEN = SITE_CONFIG.parent / "pages"
 
