@@ -21,8 +21,10 @@ $(VENV)/.installed: pyproject.toml setup.py | $(BIN)/python
 translations: $(VENV)/.installed
 	@for dir in portal/translations portal/*/translations; do \
 	  if [ -d $$dir ]; then $(BIN)/pybabel -q compile -d $$dir || exit 1; fi; done
+	@$(BIN)/pybabel -q compile -D site -d publisher/translations
 
-## re-extract every area's messages and merge them into its Spanish catalog (then translate the
+## re-extract every area's messages (and the statistics site's, domain "site" in
+## publisher/translations) and merge them into its Spanish catalog (then translate the
 ## new entries: tests/portal/test_translations.py fails on any empty or fuzzy Spanish message)
 CATALOG_SOURCES_translations := portal/templates portal/main portal/errors.py
 catalogs: $(VENV)/.installed
@@ -32,6 +34,9 @@ catalogs: $(VENV)/.installed
 	  $(BIN)/pybabel -q extract -F portal/babel.cfg --ignore-dirs ".* __pycache__" -k lazy_gettext -k _l -k lazy_ngettext:1,2 \
 	    --sort-output --no-wrap --project Lantern -o $$dir/messages.pot $$sources && \
 	  $(BIN)/pybabel -q update --no-wrap -i $$dir/messages.pot -d $$dir -l es; done
+	@cd publisher && ../$(BIN)/pybabel -q extract -F babel.cfg -k N_ --sort-output --no-wrap \
+	  --project Lantern -o translations/site.pot . && \
+	  ../$(BIN)/pybabel -q update --no-wrap -D site -i translations/site.pot -d translations -l es
 
 $(VENV)/.installed-test: pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'

@@ -1,5 +1,8 @@
 """The statistics site: Markdown pages and SVG charts from data releases, assembled by MkDocs.
 
+The site is built in every language of ``publisher.site_i18n.LANGUAGES``: English at the root of
+``out``, Spanish in ``out/es/``, page for page, each page linking to itself in the other language.
+
 ``build_site(releases_root, out)`` reads every release folder (layout: data_releases/README.md),
 renders Jinja2 templates (StrictUndefined: a missing figure fails the build, never shows blank)
 into Markdown for the newest release, draws the charts, and lets MkDocs (its project in
@@ -26,6 +29,7 @@ import jinja2
 
 from publisher import site_charts
 from publisher.site_charts import Cell, suppressed_label
+from publisher.site_i18n import LANGUAGES, N_, SiteLanguage, humanize, load_language
 
 #: The MkDocs project (configuration, theme overrides, hooks, hand-written pages). It is package
 #: data, so an installed Lantern builds the site without a checkout.
@@ -34,22 +38,28 @@ TEMPLATES = Path(__file__).resolve().parent / "templates" / "site"
 HAND_WRITTEN = SITE_CONFIG.parent / "pages"
 
 # Files MkDocs stamps with the build time; everything else is byte-identical between builds.
-STAMPED_FILES = ("sitemap.xml", "sitemap.xml.gz")
+STAMPED_FILES = tuple(
+    f"{prefix}{name}"
+    for prefix in ("", *(f"{code}/" for code in LANGUAGES[1:]))
+    for name in ("sitemap.xml", "sitemap.xml.gz")
+)
 
-NAV: list[dict[str, str]] = [
-    {"Overview": "index.md"},
-    {"Complaints over time": "caseload.md"},
-    {"Allegations and findings": "allegations.md"},
-    {"By district": "districts.md"},
-    {"By channel": "channels.md"},
-    {"Time to resolution": "time-to-resolution.md"},
-    {"Complainants": "complainants.md"},
-    {"Officers": "officers.md"},
-    {"Downloads": "downloads.md"},
-    {"Data dictionary": "dictionary.md"},
-    {"Methodology and privacy": "methodology.md"},
-    {"Earlier releases": "archive.md"},
-    {"About": "about.md"},
+#: The pages in menu order: (title, page). Titles are translated per language.
+NAV: list[tuple[str, str]] = [
+    (N_("Overview"), "index.md"),
+    (N_("Complaints over time"), "caseload.md"),
+    (N_("Allegations and findings"), "allegations.md"),
+    (N_("Discipline"), "discipline.md"),
+    (N_("By district"), "districts.md"),
+    (N_("By channel"), "channels.md"),
+    (N_("Time to resolution"), "time-to-resolution.md"),
+    (N_("Complainants"), "complainants.md"),
+    (N_("Officers"), "officers.md"),
+    (N_("Downloads"), "downloads.md"),
+    (N_("Data dictionary"), "dictionary.md"),
+    (N_("Methodology and privacy"), "methodology.md"),
+    (N_("Earlier releases"), "archive.md"),
+    (N_("About"), "about.md"),
 ]
 
 
@@ -123,11 +133,11 @@ def _cell(row: dict[str, str], label: str) -> Cell:
     return Cell(label, float(row["count"]), "none")
 
 
-def _shown(cell: Cell, threshold: int) -> str:
+def _shown(cell: Cell, threshold: int, lang: SiteLanguage) -> str:
     """A cell as the tables show it: the count, or the suppression words."""
     if cell.count is None:
-        return suppressed_label(cell.suppression, threshold)
-    return f"{cell.count:,.0f}"
+        return suppressed_label(cell.suppression, threshold, lang)
+    return lang.number(cell.count)
 
 
 def _md(value: object) -> str:
@@ -136,18 +146,20 @@ def _md(value: object) -> str:
     return text.replace("|", "\\|")
 
 
-def _humanize(code: str) -> str:
-    """``use_of_force`` -> ``Use of force`` for headings and labels."""
-    return code.replace("_", " ").capitalize() if code else code
-
-
 class _Builder:
-    """Renders one site: pages into ``docs``, charts into ``docs/charts``."""
+    """Renders one language of the site: pages into ``docs``, charts into ``docs/charts``.
 
-    def __init__(self, releases: list[Release], docs: Path) -> None:
+    ``data_prefix`` leads from a page at the root of this language's site to the root of the
+    whole site, where the release files are (empty for the first language).
+    """
+
+    def __init__(self, releases: list[Release], docs: Path, lang: SiteLanguage) -> None:
         self.releases = releases
         self.latest = releases[-1]
         self.docs = docs
+        self.lang = lang
+        self.root_language = lang.code == LANGUAGES[0]
+        self.data_prefix = "" if self.root_language else "../"
         self.timings = Timings()
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -155,9 +167,16 @@ class _Builder:
             # Output is Markdown, not HTML: every value goes through the |md filter instead.
             autoescape=False,  # noqa: S701
             keep_trailing_newline=True,
+            extensions=["jinja2.ext.i18n"],
+        )
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            lang.gettext, lang.ngettext, newstyle=True
         )
         self.env.filters["md"] = _md
-        self.env.filters["human"] = _humanize
+        self.env.filters["human"] = lang.label
+        self.env.filters["number"] = lang.number
+        self.env.globals["data_prefix"] = self.data_prefix
+        self.env.globals["lang"] = lang.code
 
     def chart(self, name: str, svg: str) -> str:
         """Write one chart and return its page-relative path."""
@@ -181,28 +200,36 @@ class _Builder:
         column: str,
         *,
         title: str,
+        heading: str,
         noun: str,
         intro: str,
         facts: list[tuple[str, str]] | None = None,
     ) -> None:
         """A page with one bar chart, its one-sentence summary and its table."""
+        _ = self.lang.gettext
         threshold = self.latest.threshold
         rows = self.latest.aggregates.get(aggregate, [])
-        cells = [_cell(r, _humanize(r[column])) for r in rows]
+        cells = [_cell(r, self.lang.label(r[column])) for r in rows]
         started = time.perf_counter()
-        svg = site_charts.bar_chart(cells, title=title, xlabel=noun, threshold=threshold)
+        svg = site_charts.bar_chart(
+            cells, title=title, xlabel=noun, threshold=threshold, lang=self.lang
+        )
         self.timings.charts += time.perf_counter() - started
         chart = self.chart(name.removesuffix(".md"), svg)
         known = [c for c in cells if c.count is not None]
         if known:
             top = max(known, key=lambda c: c.count or 0)
-            summary = f"The largest group is {top.label} with {_shown(top, threshold)} {noun}."
+            summary = _("The largest group is {label} with {count} {noun}.").format(
+                label=top.label, count=_shown(top, threshold, self.lang), noun=noun
+            )
         else:
-            summary = "Every figure on this page is withheld to protect privacy."
+            summary = _("Every figure on this page is withheld to protect privacy.")
         hidden = len(cells) - len(known)
         if hidden:
-            summary += f" {hidden} of {len(cells)} figures are suppressed (shown hatched)."
-        table = [(c.label, _shown(c, threshold)) for c in cells]
+            summary += " " + _(
+                "{hidden} of {total} figures are suppressed (shown hatched)."
+            ).format(hidden=hidden, total=len(cells))
+        table = [(c.label, _shown(c, threshold, self.lang)) for c in cells]
         self.page(
             name,
             "dimension.md.j2",
@@ -211,24 +238,27 @@ class _Builder:
             facts=facts or [],
             chart=chart,
             summary=summary,
-            column=_humanize(column),
+            column=heading,
             noun=noun,
             table=table,
         )
 
     def overview(self) -> None:
         """Headline figures with the change against the previous 12 months."""
+        _ = self.lang.gettext
         values: dict[tuple[str, str], str] = {}
         span: dict[str, str] = {}
         for row in self.latest.aggregates.get("headline", []):
             values[(row["metric"], row["period"])] = row["value"]
-            span[row["period"]] = f"{row['period_start']} to {row['period_end']}"
+            span[row["period"]] = _("{start} to {end}").format(
+                start=row["period_start"], end=row["period_end"]
+            )
         labels = {
-            "complaints_received": "Complaints received",
-            "complaints_closed": "Complaints closed",
-            "share_with_sustained": "Closed complaints with a sustained allegation",
-            "median_days_to_close": "Median days to close",
-            "p90_days_to_close": "90th percentile of days to close",
+            "complaints_received": _("Complaints received"),
+            "complaints_closed": _("Complaints closed"),
+            "share_with_sustained": _("Closed complaints with a sustained allegation"),
+            "median_days_to_close": _("Median days to close"),
+            "p90_days_to_close": _("90th percentile of days to close"),
         }
         figures = []
         for metric, label in labels.items():
@@ -237,21 +267,22 @@ class _Builder:
             figures.append(
                 (
                     label,
-                    _headline(metric, current),
-                    _headline(metric, previous),
-                    _change(metric, current, previous),
+                    _headline(metric, current, self.lang),
+                    _headline(metric, previous, self.lang),
+                    _change(metric, current, previous, self.lang),
                 )
             )
         self.page(
             "index.md",
             "index.md.j2",
             figures=figures,
-            current_span=span.get("current_12_months", "the last 12 months"),
-            previous_span=span.get("previous_12_months", "the 12 months before"),
+            current_span=span.get("current_12_months", _("the last 12 months")),
+            previous_span=span.get("previous_12_months", _("the 12 months before")),
         )
 
     def caseload(self) -> None:
         """Complaints received vs closed per month, and the open backlog."""
+        _ = self.lang.gettext
         rows = self.latest.aggregates.get("caseload_by_month", [])
         months = sorted({r["month"] for r in rows})
         by: dict[tuple[str, str], Cell] = {
@@ -265,22 +296,22 @@ class _Builder:
         started = time.perf_counter()
         flow = site_charts.line_chart(
             months,
-            {"Received": series("received"), "Closed": series("closed")},
-            title="Complaints received and closed per month",
-            ylabel="complaints",
+            {_("Received"): series("received"), _("Closed"): series("closed")},
+            title=_("Complaints received and closed per month"),
+            ylabel=_("complaints"),
         )
         backlog = site_charts.line_chart(
             months,
-            {"Open at month end": series("open_at_month_end")},
-            title="Open complaints at the end of each month",
-            ylabel="complaints",
+            {_("Open at month end"): series("open_at_month_end")},
+            title=_("Open complaints at the end of each month"),
+            ylabel=_("complaints"),
         )
         self.timings.charts += time.perf_counter() - started
         table = [
             (
                 m,
                 *(
-                    _shown(by[(m, k)], threshold) if (m, k) in by else "not published"
+                    _shown(by[(m, k)], threshold, self.lang) if (m, k) in by else _("not published")
                     for k in ("received", "closed", "open_at_month_end")
                 ),
             )
@@ -296,12 +327,13 @@ class _Builder:
             table=table,
             first=months[0] if months else "",
             last=months[-1] if months else "",
-            received=f"{received:,.0f}",
-            closed=f"{closed:,.0f}",
+            received=self.lang.number(received),
+            closed=self.lang.number(closed),
         )
 
     def allegations(self) -> None:
         """Findings per category with the sustain rate, and discipline for sustained ones."""
+        _ = self.lang.gettext
         threshold = self.latest.threshold
         rows = self.latest.aggregates.get("allegations_by_category_finding", [])
         categories = sorted({r["category"] for r in rows})
@@ -312,34 +344,35 @@ class _Builder:
         for category in categories:
             cells = [grid.get((category, f), Cell(f, 0.0)) for f in findings]
             if any(c.count is None for c in cells):
-                rate = "withheld"
+                rate = _("withheld")
             else:
                 total = sum(c.count or 0 for c in cells)
                 sustained = grid.get((category, "sustained"), Cell("", 0.0)).count or 0
-                rate = f"{sustained / total:.0%}" if total else "no allegations"
-            table.append((_humanize(category), *(_shown(c, threshold) for c in cells), rate))
-            sustained_cells.append(
-                Cell(_humanize(category), *_count_of(grid.get((category, "sustained"))))
-            )
+                rate = self.lang.percent(sustained / total) if total else _("no allegations")
+            label = self.lang.label(category)
+            table.append((label, *(_shown(c, threshold, self.lang) for c in cells), rate))
+            sustained_cells.append(Cell(label, *_count_of(grid.get((category, "sustained")))))
         started = time.perf_counter()
         svg = site_charts.bar_chart(
             sustained_cells,
-            title="Sustained allegations by category",
-            xlabel="sustained allegations",
+            title=_("Sustained allegations by category"),
+            xlabel=_("sustained allegations"),
             threshold=threshold,
+            lang=self.lang,
         )
         self.timings.charts += time.perf_counter() - started
         self.page(
             "allegations.md",
             "allegations.md.j2",
             chart=self.chart("allegations-sustained", svg),
-            findings=[_humanize(f) for f in findings],
+            findings=[self.lang.label(f) for f in findings],
             table=table,
             categories=len(categories),
         )
 
     def resolution_facts(self) -> list[tuple[str, str]]:
         """Median and 90th percentile of days to close, current period (from the headline)."""
+        _ = self.lang.gettext
         values = {
             r["metric"]: r["value"]
             for r in self.latest.aggregates.get("headline", [])
@@ -347,12 +380,12 @@ class _Builder:
         }
         return [
             (
-                "Median days to close, last 12 months",
-                _headline("d", values.get("median_days_to_close", "")),
+                _("Median days to close, last 12 months"),
+                _headline("d", values.get("median_days_to_close", ""), self.lang),
             ),
             (
-                "90th percentile of days to close",
-                _headline("d", values.get("p90_days_to_close", "")),
+                _("90th percentile of days to close"),
+                _headline("d", values.get("p90_days_to_close", ""), self.lang),
             ),
         ]
 
@@ -362,7 +395,7 @@ class _Builder:
         earlier = list(reversed(self.releases[:-1]))
         for release in earlier:
             figures = [
-                (_humanize(r["metric"]), _headline(r["metric"], r["value"]))
+                (self._metric_label(r["metric"]), _headline(r["metric"], r["value"], self.lang))
                 for r in release.aggregates.get("headline", [])
                 if r["period"] == "current_12_months"
             ]
@@ -374,32 +407,60 @@ class _Builder:
             )
         self.page("archive.md", "archive.md.j2", earlier=earlier)
 
+    def _metric_label(self, metric: str) -> str:
+        """The name of a headline metric in this language."""
+        _ = self.lang.gettext
+        names = {
+            "complaints_received": _("Complaints received"),
+            "complaints_closed": _("Complaints closed"),
+            "share_with_sustained": _("Share with sustained"),
+            "median_days_to_close": _("Median days to close"),
+            "p90_days_to_close": _("P90 days to close"),
+        }
+        return names.get(metric, humanize(metric))
+
     def downloads(self) -> None:
-        """Every release's files (size, sha256), citation, JSON-LD and the Atom feed."""
+        """Every release's files (size, sha256), citation, JSON-LD and the Atom feed.
+
+        The release files are linked into the site once, at its root; the other languages'
+        download pages point there.
+        """
         entries = []
         for release in reversed(self.releases):
-            target = self.docs / "releases" / release.version
-            _link_tree(release.path, target)
+            if self.root_language:
+                _link_tree(release.path, self.docs / "releases" / release.version)
             files = []
             for resource in release.package.get("resources", []):
                 files.append(
                     (
                         resource["name"],
-                        f"releases/{release.version}/{resource['path']}",
-                        _size(int(resource.get("bytes", 0))),
+                        f"{self.data_prefix}releases/{release.version}/{resource['path']}",
+                        _size(int(resource.get("bytes", 0)), self.lang),
                         str(resource.get("hash", "")).removeprefix("sha256:"),
                     )
                 )
             entries.append((release, files))
-        jsonld = json.dumps(_dataset_jsonld(self.latest), indent=2, sort_keys=True)
+        jsonld = ""
+        if self.root_language:  # one description of the dataset for search engines
+            jsonld = json.dumps(_dataset_jsonld(self.latest), indent=2, sort_keys=True)
+            (self.docs / "feed.xml").write_text(_atom(self.releases), encoding="utf-8")
         self.page("downloads.md", "downloads.md.j2", entries=entries, jsonld=jsonld)
-        (self.docs / "feed.xml").write_text(_atom(self.releases), encoding="utf-8")
 
     def dictionary(self) -> None:
-        """One table per resource from its Table Schema."""
+        """One table per resource from its Table Schema (descriptions in this language)."""
         tables = []
         for resource in self.latest.package.get("resources", []):
-            fields = resource.get("schema", {}).get("fields", [])
+            fields = [
+                {
+                    "name": f["name"],
+                    "type": f.get("type", "any"),
+                    "description": self.lang.gettext(f["description"])
+                    if f.get("description")
+                    else "",
+                    "enum": f.get("constraints", {}).get("enum", []),
+                }
+                for f in resource.get("schema", {}).get("fields", [])
+            ]
             tables.append((resource["name"], fields))
         self.page("dictionary.md", "dictionary.md.j2", tables=tables)
 
@@ -409,13 +470,14 @@ class _Builder:
         self.page(
             "methodology.md",
             "methodology.md.j2",
-            facts=_disclosure_facts(report),
+            facts=_disclosure_facts(report, self.lang),
             report=[(k, json.dumps(v, sort_keys=True)) for k, v in sorted(report.items())],
             policy=self.latest.policy,
         )
 
     def build_pages(self) -> None:
         """Render every page of the site into ``docs``."""
+        _ = self.lang.gettext
         self.overview()
         self.caseload()
         self.allegations()
@@ -424,47 +486,59 @@ class _Builder:
                 "districts.md",
                 "complaints_by_district",
                 "district",
-                "Complaints by district",
-                "complaints",
-                "Closed complaints by the district where the incident happened.",
+                _("Complaints by district"),
+                _("District"),
+                _("complaints"),
+                _("Closed complaints by the district where the incident happened."),
             ),
             (
                 "channels.md",
                 "complaints_by_channel",
                 "channel",
-                "Complaints by channel",
-                "complaints",
-                "How complainants reached the office.",
+                _("Complaints by channel"),
+                _("Channel"),
+                _("complaints"),
+                _("How complainants reached the office."),
             ),
             (
                 "time-to-resolution.md",
                 "days_to_close",
                 "bucket",
-                "Days from receipt to closure",
-                "complaints",
-                "How long closed complaints took, in days.",
+                _("Days from receipt to closure"),
+                _("Days"),
+                _("complaints"),
+                _("How long closed complaints took, in days."),
             ),
             (
                 "officers.md",
                 "officer_complaint_counts",
                 "complaints_per_officer",
-                "Officers by number of complaints",
-                "officers",
-                "How many officers were named in 1, 2, 3 to 5, or 6 or more complaints.",
+                _("Officers by number of complaints"),
+                _("Complaints per officer"),
+                _("officers"),
+                _("How many officers were named in 1, 2, 3 to 5, or 6 or more complaints."),
             ),
             (
                 "discipline.md",
                 "discipline_sustained",
                 "discipline",
-                "Discipline for sustained allegations",
-                "allegations",
-                "The discipline imposed when an allegation was sustained.",
+                _("Discipline for sustained allegations"),
+                _("Discipline"),
+                _("allegations"),
+                _("The discipline imposed when an allegation was sustained."),
             ),
         ]
-        for name, aggregate, column, title, noun, intro in dims:
+        for name, aggregate, column, title, heading, noun, intro in dims:
             facts = self.resolution_facts() if name == "time-to-resolution.md" else None
             self.dimension_page(
-                name, aggregate, column, title=title, noun=noun, intro=intro, facts=facts
+                name,
+                aggregate,
+                column,
+                title=title,
+                heading=heading,
+                noun=noun,
+                intro=intro,
+                facts=facts,
             )
         self.archive()
         self.complainants()
@@ -479,57 +553,83 @@ class _Builder:
 
     def complainants(self) -> None:
         """One chart and table per demographic attribute."""
+        _ = self.lang.gettext
         threshold = self.latest.threshold
         rows = self.latest.aggregates.get("complainant_demographics", [])
+        titles = {
+            "age_band": _("Complainants by age band"),
+            "gender": _("Complainants by gender"),
+            "race": _("Complainants by race or ethnicity"),
+        }
         sections = []
-        for attribute in ("age_band", "gender", "race"):
-            cells = [_cell(r, _humanize(r["value"])) for r in rows if r["attribute"] == attribute]
+        for attribute, title in titles.items():
+            cells = [
+                _cell(r, self.lang.label(r["value"])) for r in rows if r["attribute"] == attribute
+            ]
             if not cells:
                 continue
             started = time.perf_counter()
             svg = site_charts.bar_chart(
-                cells,
-                title=f"Complainants by {_humanize(attribute).lower()}",
-                xlabel="complainants",
-                threshold=threshold,
+                cells, title=title, xlabel=_("complainants"), threshold=threshold, lang=self.lang
             )
             self.timings.charts += time.perf_counter() - started
             hidden = sum(1 for c in cells if c.count is None)
             sections.append(
                 (
-                    _humanize(attribute),
+                    self.lang.label(attribute),
+                    title,
                     self.chart(f"complainants-{attribute}", svg),
-                    f"{len(cells)} groups, {hidden} of them suppressed to protect privacy.",
-                    [(c.label, _shown(c, threshold)) for c in cells],
+                    _("{groups} groups, {hidden} of them suppressed to protect privacy.").format(
+                        groups=len(cells), hidden=hidden
+                    ),
+                    [(c.label, _shown(c, threshold, self.lang)) for c in cells],
                 )
             )
         self.page("complainants.md", "complainants.md.j2", sections=sections)
 
 
-def _disclosure_facts(report: dict[str, Any]) -> list[str]:
+def _disclosure_facts(report: dict[str, Any], lang: SiteLanguage | None = None) -> list[str]:
     """What was removed, generalized and suppressed, in sentences (keys the report has)."""
+    lang = lang or load_language(LANGUAGES[0])
+    _ = lang.gettext
     facts = []
     if "quasi_identifiers" in report:
         names = ", ".join(str(q) for q in report["quasi_identifiers"])
-        facts.append(f"Columns that could identify someone in combination: {names}.")
-    if "k_required" in report:
-        achieved = report.get("k_achieved", "not reported")
         facts.append(
-            f"Every combination of them is shared by at least {report['k_required']} records"
-            f" (achieved: {achieved})."
+            _("Columns that could identify someone in combination: {names}.").format(names=names)
+        )
+    if "k_required" in report:
+        achieved = report.get("k_achieved", _("not reported"))
+        facts.append(
+            _(
+                "Every combination of them is shared by at least {k} records"
+                " (achieved: {achieved})."
+            ).format(k=report["k_required"], achieved=achieved)
         )
     for attribute, level in sorted(report.get("generalization", {}).items()):
-        facts.append(f"{_humanize(str(attribute))} is published at the level: {level}.")
+        facts.append(
+            _("{attribute} is published at the level: {level}.").format(
+                attribute=lang.label(str(attribute)), level=level
+            )
+        )
     if "records_suppressed" in report:
         facts.append(
-            f"{report['records_suppressed']:,} of {report.get('records', 0):,} records have one"
-            ' or more values shown as "withheld" because they could not be made safe otherwise;'
-            " no record was removed."
+            _(
+                "{suppressed} of {records} records have one or more values shown as"
+                ' "{withheld}" because they could not be made safe otherwise; no record was'
+                " removed."
+            ).format(
+                suppressed=lang.number(report["records_suppressed"]),
+                records=lang.number(report.get("records", 0)),
+                withheld=_("withheld"),
+            )
         )
     if "threshold" in report:
+        threshold = int(report["threshold"])
         facts.append(
-            f"Aggregate counts from 1 to {int(report['threshold']) - 1} are shown as"
-            f' "fewer than {report["threshold"]}".'
+            _('Aggregate counts from 1 to {last} are shown as "{label}".').format(
+                last=threshold - 1, label=suppressed_label("small_cell", threshold, lang)
+            )
         )
     return facts
 
@@ -541,33 +641,39 @@ def _count_of(cell: Cell | None) -> tuple[float | None, str]:
     return cell.count, cell.suppression
 
 
-def _headline(metric: str, value: str) -> str:
+def _headline(metric: str, value: str, lang: SiteLanguage) -> str:
     """A headline value as shown: rates as percentages, counts with separators."""
     if value in ("", "withheld"):
-        return "withheld"
+        return lang.gettext("withheld")
     number = float(value)
-    return f"{number:.0%}" if metric.startswith("share_") else f"{number:,.0f}"
+    return lang.percent(number) if metric.startswith("share_") else lang.number(number)
 
 
-def _change(metric: str, current: str, previous: str) -> str:
+def _change(metric: str, current: str, previous: str, lang: SiteLanguage) -> str:
     """The change of a headline figure against the previous period, in words."""
+    _ = lang.gettext
     if "withheld" in (current, previous) or "" in (current, previous):
-        return "not available"
+        return _("not available")
     now, before = float(current), float(previous)
     if metric.startswith("share_"):
-        return f"{(now - before) * 100:+.0f} percentage points"
+        points = round((now - before) * 100)
+        return _("{points} percentage points").format(points=f"{points:+d}")
     if before == 0:
-        return "not available"
-    return f"{(now - before) / before:+.0%}"
+        return _("not available")
+    return lang.percent((now - before) / before, signed=True)
 
 
-def _size(n: int) -> str:
+def _size(n: int, lang: SiteLanguage) -> str:
     """Human-readable file size."""
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return f"{n} GB"
+    if n < 1024:
+        unit = lang.gettext("bytes")
+        return f"{lang.number(n)} {unit}"
+    size = n / 1024
+    for unit in ("KB", "MB"):
+        if size < 1024:
+            return f"{lang.number(size, 1)} {unit}"
+        size /= 1024
+    return f"{lang.number(size, 1)} GB"
 
 
 def _link_tree(source: Path, target: Path) -> None:
@@ -632,28 +738,56 @@ def _atom(releases: list[Release]) -> str:
 def build_site(releases_root: Path, out: Path) -> Timings:
     """Build the static site from every release under ``releases_root`` into ``out``.
 
-    Raises ``FileNotFoundError`` when there is no release. ``out`` is replaced. MkDocs runs in
-    strict mode: any warning fails the build.
+    The first language of ``LANGUAGES`` goes to ``out``, every other one to ``out/<code>``.
+    Raises ``FileNotFoundError`` when there is no release (or a language's catalog is not
+    compiled). ``out`` is replaced. MkDocs runs in strict mode: any warning fails the build.
     """
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
     releases = find_releases(releases_root)
     if not releases:
         raise FileNotFoundError(f"no release under {releases_root}")
+    languages = [load_language(code) for code in LANGUAGES]
+    total = Timings()
+    for lang in languages:
+        # The root language first: its MkDocs build empties ``out``, the others then add to it.
+        site_dir = out if lang.code == LANGUAGES[0] else out / lang.code
+        timings = _build_language(releases, site_dir, lang)
+        total.render += timings.render
+        total.charts += timings.charts
+        total.mkdocs += timings.mkdocs
+    return total
+
+
+def _alternate(lang: SiteLanguage) -> dict[str, str]:
+    """Where a page of ``lang`` finds itself in the other language (the language switch)."""
+    if lang.code == LANGUAGES[0]:
+        other = LANGUAGES[1]
+        return {"lang": other, "name": load_language(other).name, "prefix": f"{other}/"}
+    return {"lang": LANGUAGES[0], "name": load_language(LANGUAGES[0]).name, "prefix": "../"}
+
+
+def _build_language(releases: list[Release], site_dir: Path, lang: SiteLanguage) -> Timings:
+    """Render and assemble the site in one language into ``site_dir``."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
     with tempfile.TemporaryDirectory(prefix="lantern-site-") as scratch:
         docs = Path(scratch) / "docs"
         docs.mkdir()
-        builder = _Builder(releases, docs)
+        builder = _Builder(releases, docs, lang)
         builder.build_pages()
         started = time.perf_counter()
         config = load_config(
             str(SITE_CONFIG),
             docs_dir=str(docs),
-            site_dir=str(out.resolve()),
+            site_dir=str(site_dir.resolve()),
             strict=True,
-            nav=[*NAV[:3], {"Discipline": "discipline.md"}, *NAV[3:]],
+            site_name=lang.gettext("Police complaints data"),
+            nav=[{lang.gettext(title): page} for title, page in NAV],
+            extra={"lantern_alternate": _alternate(lang)},
         )
+        config.theme["language"] = lang.code  # <html lang>, and the theme's own words
+        if lang.code != LANGUAGES[0] and config.site_url:
+            config.site_url = config.site_url.rstrip("/") + f"/{lang.code}/"
         build(config)
         builder.timings.mkdocs = time.perf_counter() - started
     return builder.timings

@@ -21,6 +21,8 @@ matplotlib.use("Agg")  # no display on a build machine
 import matplotlib.pyplot as plt  # after choosing the backend
 from matplotlib.figure import Figure
 
+from publisher.site_i18n import LANGUAGES, SiteLanguage, load_language
+
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
 _RC: dict[str, Any] = {
@@ -59,12 +61,23 @@ def _to_svg(fig: Figure) -> str:
     return buffer.getvalue()
 
 
-def suppressed_label(suppression: str, threshold: int) -> str:
-    """The words the site uses for a suppressed cell (the README's contract)."""
-    return f"fewer than {threshold}" if suppression == "small_cell" else "withheld"
+def suppressed_label(suppression: str, threshold: int, lang: SiteLanguage | None = None) -> str:
+    """The words the site uses for a suppressed cell (the README's contract), in ``lang``
+    (English by default): "fewer than N" for a small cell, "withheld" for any other."""
+    lang = lang or load_language(LANGUAGES[0])
+    if suppression == "small_cell":
+        return lang.gettext("fewer than {threshold}").format(threshold=threshold)
+    return lang.gettext("withheld")
 
 
-def bar_chart(cells: list[Cell], *, title: str, xlabel: str, threshold: int) -> str:
+def bar_chart(
+    cells: list[Cell],
+    *,
+    title: str,
+    xlabel: str,
+    threshold: int,
+    lang: SiteLanguage | None = None,
+) -> str:
     """Horizontal bar chart of ``cells`` as SVG text; suppressed cells hatched and labelled."""
     with _style():
         height = 0.8 + 0.35 * max(len(cells), 1)
@@ -79,7 +92,7 @@ def bar_chart(cells: list[Cell], *, title: str, xlabel: str, threshold: int) -> 
                 ax.text(
                     threshold + top * 0.01,
                     pos,
-                    suppressed_label(cell.suppression, threshold),
+                    suppressed_label(cell.suppression, threshold, lang),
                     va="center",
                     fontsize=8,
                 )

@@ -70,6 +70,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "publisher/site_project/mkdocs.yml" in names
     assert "portal/status/translations/es/LC_MESSAGES/messages.mo" in names
+    assert "publisher/translations/es/LC_MESSAGES/site.mo" in names
     assert not any(name.startswith(("tests/", "bench/")) for name in names)
     venv = base / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], base)
@@ -99,6 +100,8 @@ def test_installed_wheel_publishes_and_builds_the_site(installed: Path, tmp_path
     assert "1.0.0" in index  # the page shows the release it was built from
     assert (site / "about.html").is_file()  # the hand-written page shipped as package data
     assert (site / "assets" / "lantern-site.css").is_file()  # the theme override too
+    spanish = (site / "es" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="es"' in spanish and "Quejas contra la policía" in spanish
 
     first_line, spanish_line = _run(
         [str(installed / "bin" / "python"), "-c", _SPANISH_CHECK], office, env

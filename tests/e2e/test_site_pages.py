@@ -29,12 +29,21 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 
 def _pages(site: Path) -> list[Path]:
-    return sorted([*site.glob("*.html"), *site.glob("archive/*.html")])
+    """Every page, in English (the root) and in Spanish (es/)."""
+    return sorted(
+        [
+            *site.glob("*.html"),
+            *site.glob("archive/*.html"),
+            *site.glob("es/*.html"),
+            *site.glob("es/archive/*.html"),
+        ]
+    )
 
 
 def test_every_page_passes_the_nu_html_checker(site: Path) -> None:
     pages = _pages(site)
-    assert len(pages) >= 16
+    assert len(pages) >= 32
+    assert len([p for p in pages if p.relative_to(site).parts[0] == "es"]) >= 16
     errors = vnu_errors(pages)
     assert not errors, "\n".join(
         f"{e.get('url', '')}:{e.get('lastLine', '')}: {e.get('message', '')}" for e in errors
@@ -44,4 +53,4 @@ def test_every_page_passes_the_nu_html_checker(site: Path) -> None:
 def test_every_page_passes_axe_in_chromium(site: Path, page: Any) -> None:
     for html in _pages(site):
         page.goto(html.as_uri())
-        assert_accessible(page, html.name)
+        assert_accessible(page, str(html.relative_to(site)))

@@ -127,3 +127,24 @@ def test_each_page_weighs_under_200_kb_with_real_data(site: Path) -> None:
         weight = len(html.encode()) + sum(c.stat().st_size for c in charts)
         weight += (site / "assets" / "lantern-site.css").stat().st_size
         assert weight < 200_000, (page, weight)
+
+
+def test_the_data_dictionary_describes_every_published_column_in_spanish(
+    site: Path, releases: Path
+) -> None:
+    from publisher.site_i18n import load_language
+
+    spanish = load_language("es")
+    html = _text(site, "es/dictionary.html")
+    package = json.loads((releases / "1.1.0" / "datapackage.json").read_text(encoding="utf-8"))
+    described = 0
+    for resource in package["resources"]:
+        for field in resource.get("schema", {}).get("fields", []):
+            if not field.get("description"):
+                continue
+            translated = spanish.gettext(field["description"])
+            assert translated != field["description"], (resource["name"], field["name"])
+            assert translated.split("`")[0].strip() in html, field["name"]
+            described += 1
+    assert described >= 30
+    assert "Diccionario de datos" in html
