@@ -60,6 +60,10 @@ def create_app(
     app.config["DISCIPLINE_VALUES"] = parse_subset(
         app.config["DISCIPLINE_OUTCOMES"], Discipline, "DISCIPLINE_OUTCOMES"
     )
+    from portal.services.early_warning import load_rules
+
+    # A wrong rules file stops the app here, with the rule and key named, not at a supervisor.
+    app.config["EARLY_WARNING"] = load_rules(app.config["EARLY_WARNING_RULES"] or None)
     app.config["MAX_CONTENT_LENGTH"] = app.config["UPLOAD_MAX_TOTAL_BYTES"] + 1024 * 1024
     # One catalog per area so areas can be translated independently; Flask-Babel merges them.
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(TRANSLATION_DIRECTORIES)

@@ -50,6 +50,7 @@ class Defaults:
     # The vocabulary offered (comma-separated values from portal/vocabulary.py; empty: all)
     ALLEGATION_CATEGORIES = ""
     DISCIPLINE_OUTCOMES = ""
+    EARLY_WARNING_RULES = ""  # path of the office's early-warning rules (TOML); empty: defaults
     STAFF_SESSION_MINUTES = 30  # idle timeout of a staff session
     STAFF_SESSION_MAX_HOURS = 12  # absolute lifetime of a staff session
     STAFF_LOCKOUT_FAILURES = 5  # failed sign-ins from one address that lock it out of an account

@@ -7,6 +7,7 @@ from portal.backoffice import (  # noqa: F401
     admin,
     case,
     directory,
+    early_warning,
     home,
     intake,
     queue,

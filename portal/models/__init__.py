@@ -22,6 +22,7 @@ from portal.models.complaint import (
     StatusEvent,
 )
 from portal.models.lookup import LookupLock
+from portal.models.officer_match import OfficerMatch
 from portal.models.staff import AuditEntry, RecoveryCode, SignInLock, Staff
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "InvolvedOfficer",
     "LookupLock",
     "Officer",
+    "OfficerMatch",
     "OutboxMessage",
     "RecoveryCode",
     "Referral",

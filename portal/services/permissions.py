@@ -36,6 +36,8 @@ class Permission(StrEnum):
     REPORT_VIEW_AGGREGATE = "report.view_aggregate"  # aggregate / anonymized report only
     AUDIT_READ = "audit.read"  # read and export the audit trail
     STAFF_MANAGE = "staff.manage"  # add, disable, enable, reset staff accounts
+    OFFICER_EARLY_WARNING = "officer.early_warning"  # early-warning flags and the cases behind
+    OFFICER_MATCH = "officer.match"  # confirm or reject imported officers' roster matches
 
 
 P = Permission
@@ -69,6 +71,8 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
             P.REFERRAL_DIRECTORY,
             P.APPEAL_DECIDE,
             P.REPORT_VIEW,
+            P.OFFICER_EARLY_WARNING,
+            P.OFFICER_MATCH,
         }
     ),
     # Runs the system, not the cases: no personal data of any complaint.
