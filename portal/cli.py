@@ -138,3 +138,7 @@ _register_uploads(main)
 from portal.casework_cli import register as _register_casework  # noqa: E402
 
 _register_casework(main)
+
+from portal.doctor_cli import register as _register_doctor  # noqa: E402
+
+_register_doctor(main)
