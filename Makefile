@@ -56,6 +56,8 @@ system-deps:
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null || missing="$$missing nginx"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	[ -x /usr/sbin/logrotate ] || missing="$$missing logrotate"; \
+	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
