@@ -267,14 +267,14 @@ def lantern(*args: str) -> list[str]:
     return [sys.executable, "-m", "portal", *args]
 
 
-def wait_for(url: str, run: Run, process: subprocess.Popen[bytes], **kwargs: object) -> None:
+def wait_for(
+    url: str, run: Run, process: subprocess.Popen[bytes], name: str, **kwargs: object
+) -> None:
     import requests
 
     while True:
         if process.poll() is not None:
-            raise Failed(
-                f"{process.args[0]} exited with {process.returncode} before {url} answered"
-            )
+            raise Failed(f"{name} exited with {process.returncode} before {url} answered")
         try:
             if requests.get(url, timeout=2, **kwargs).status_code == 200:  # type: ignore[arg-type]
                 return
@@ -488,7 +488,7 @@ def smoke(base: Path) -> None:
                 run.logs / "lantern.log", env=env, cwd=run.work,
             )
         )  # fmt: skip
-        wait_for(f"http://127.0.0.1:{run.app_port}/healthz", run, portal)
+        wait_for(f"http://127.0.0.1:{run.app_port}/healthz", run, portal, "lantern serve")
         proxy = stack.enter_context(
             started(
                 [nginx, "-e", str(run.logs / "nginx-error.log"), "-p", str(base / "nginx"),
@@ -496,7 +496,9 @@ def smoke(base: Path) -> None:
                 run.logs / "nginx-stdout.log",
             )
         )  # fmt: skip
-        wait_for(f"https://127.0.0.1:{run.https_port}/healthz", run, proxy, verify=str(cert))
+        wait_for(
+            f"https://127.0.0.1:{run.https_port}/healthz", run, proxy, "nginx", verify=str(cert)
+        )
         say(f"nginx (TLS) → gunicorn (2 workers), up after {time.monotonic() - run.start:.1f} s")
         reference, code = journey(run, cert, redis_client)
         receipt_email_sent(run)

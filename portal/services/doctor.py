@@ -164,7 +164,10 @@ def _secret_value(deployment: Deployment, secret: _Secret) -> tuple[str | None, 
     if env.get(secret.name):
         return env[secret.name].strip(), "the environment"
     path = deployment.instance / secret.instance_file
-    if path.is_file():
+    # The portal reads its two keys from the instance folder only outside production; the
+    # publisher reads the pseudonym key from there in every mode.
+    in_use = not deployment.production or secret.instance_file == "pseudonym_key"
+    if in_use and path.is_file():
         try:
             return path.read_text(encoding="utf-8").strip() or None, str(path)
         except OSError:

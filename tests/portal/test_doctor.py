@@ -123,6 +123,18 @@ def test_production_without_its_secrets_exits_1_and_says_what_to_set(tmp_path: P
     assert not (tmp_path / "instance").exists()
 
 
+def test_instance_key_files_do_not_count_in_production(tmp_path: Path) -> None:
+    """The portal ignores instance/secret_key in production: so does the doctor."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    key_file(instance, "secret_key", 0o600)
+    findings = run_checks(Deployment(production_env(tmp_path), tmp_path))
+    [finding] = by_check(findings, "secret LANTERN_SECRET_KEY")
+    assert finding.status is Status.PROBLEM and "not set" in finding.message
+    local = run_checks(Deployment({"LANTERN_INSTANCE_PATH": str(instance)}, tmp_path))
+    assert by_check(local, "secret LANTERN_SECRET_KEY")[0].status is Status.OK
+
+
 def test_secret_values_are_never_printed_text_or_json(tmp_path: Path) -> None:
     pg = make_url(normalize_url(POSTGRES_ADMIN_URL)).set(password="pg-password-never-shown")
     env = production_env(
