@@ -395,3 +395,18 @@ def test_the_publisher_reads_its_pseudonym_key_from_a_file(tmp_path: Path) -> No
     assert not (tmp_path / "i").exists()  # no key file was created beside it
     with pytest.raises(PseudonymKeyError, match="cannot read"):
         load_key({**env, "LANTERN_PSEUDONYM_KEY_FILE": str(tmp_path / "missing")})
+
+
+def test_a_command_with_an_unreadable_key_file_stops_with_the_message(tmp_path: Path) -> None:
+    env = {
+        "LANTERN_INSTANCE_PATH": str(tmp_path / "instance"),
+        "LANTERN_SECRET_KEY_FILE": str(tmp_path / "missing"),
+    }
+    code, output = run_doctor(env, tmp_path)  # the doctor reports it as a finding …
+    assert code == 1 and "PROBLEM  configuration" in output and "cannot read" in output
+    cleared: dict[str, str | None] = {k: None for k in os.environ if k.startswith("LANTERN_")}
+    result = CliRunner().invoke(main, ["db", "upgrade"], env={**cleared, **env})
+    assert result.exit_code == 2  # … every other command stops with it, no traceback
+    assert f"LANTERN_SECRET_KEY_FILE: cannot read {tmp_path / 'missing'}" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "instance").exists()  # no database was created
