@@ -511,6 +511,13 @@ def main() -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     base = Path(tempfile.mkdtemp(prefix="lantern-smoke-"))
+
+    def out_of_time(_signal: int, _frame: object) -> None:
+        raise Failed(f"the smoke run took more than {DEADLINE:.0f} s")
+
+    # A hard stop even inside a blocked call: the cleanup below still runs.
+    signal.signal(signal.SIGALRM, out_of_time)
+    signal.alarm(int(DEADLINE) + 10)
     try:
         smoke(base)
     except Missing as error:
@@ -527,6 +534,7 @@ def main() -> int:
             print("\n".join(log.read_text(errors="replace").splitlines()[-30:]), file=sys.stderr)
         return 1
     finally:
+        signal.alarm(0)
         shutil.rmtree(base, ignore_errors=True)
     return 0
 

@@ -21,7 +21,7 @@ def test_the_production_configuration_serves_the_journey_through_tls_and_the_pro
         [sys.executable, str(ROOT / "deploy" / "smoke.py")],
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=300,  # the run stops itself after 160 s
         cwd=ROOT,
     )
     if result.returncode == MISSING:
