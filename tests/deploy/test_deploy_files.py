@@ -322,3 +322,27 @@ def test_lantern_admin_is_valid_shell() -> None:
     script = DEPLOY / "bin" / "lantern-admin"
     assert os.access(script, os.X_OK)
     subprocess.run(["sh", "-n", str(script)], check=True, timeout=10)
+
+
+#: Commands the guide keeps a slot for, built elsewhere (deploy/README.md, "Scheduled jobs").
+SLOTS = {("retention", "run"), ("backup", "create")}
+
+
+def test_every_command_the_guide_names_exists() -> None:
+    text = (DEPLOY / "README.md").read_text() + (DEPLOY / "bin" / "lantern-admin").read_text()
+    # Commands as the guide writes them: in `code`, at the start of a shell line, after '&&'.
+    named = re.findall(r"(?:^|`|&& |#\s+)lantern(?:-admin)? ((?:[a-z][a-z-]* ?)+)", text, re.M)
+    assert len(named) > 5
+    for words in named:
+        path = tuple(words.split())
+        if path[:2] in SLOTS:
+            continue
+        command: click.Command = main
+        context = click.Context(main, info_name="lantern")
+        for word in path:
+            if not isinstance(command, click.Group):
+                break
+            sub = command.get_command(context, word)
+            assert sub is not None, f"the guide names 'lantern {words.strip()}'"
+            command = sub
+        assert not isinstance(command, click.Group), f"'lantern {words.strip()}' is a group"
