@@ -50,13 +50,19 @@ install-test: $(VENV)/.installed-test
 run: install translations
 	$(BIN)/lantern demo
 
-## system packages the browser and HTML tests need (Debian; only when root and missing)
+## system packages the browser, HTML and production smoke tests need (Debian; only when root and
+## missing). Debian starts an installed nginx as a service unless policy-rc.d forbids it (as in
+## containers); the smoke test runs its own: `systemctl disable --now nginx` if it is unwanted
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null || missing="$$missing nginx"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	[ -x /usr/sbin/logrotate ] || missing="$$missing logrotate"; \
+	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \

@@ -33,7 +33,13 @@ def create_app(
     """
     from flask import Flask
 
-    from portal.config import check_production, ensure_secret_file, load_config, parse_districts
+    from portal.config import (
+        check_production,
+        default_folders,
+        ensure_secret_file,
+        load_config,
+        parse_districts,
+    )
 
     environ = os.environ if environ is None else environ
     instance_path = Path(environ.get("LANTERN_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
@@ -46,9 +52,8 @@ def create_app(
         app.config["SECRET_KEY"] = ensure_secret_file(instance_path, "secret_key")
     if not app.config.get("ACCESS_CODE_KEY"):
         app.config["ACCESS_CODE_KEY"] = ensure_secret_file(instance_path, "access_code_key")
-    app.config.setdefault("UPLOAD_FOLDER", str(instance_path / "uploads"))
-    app.config.setdefault("OUTBOX_FOLDER", str(instance_path / "outbox"))
-    app.config.setdefault("SITE_FOLDER", str(Path.cwd() / "build" / "site"))
+    for key, folder in default_folders(instance_path).items():
+        app.config.setdefault(key, folder)
     app.config["LANGUAGE_CODES"] = [c.strip() for c in app.config["LANGUAGES"].split(",")]
     app.config["DISTRICT_CHOICES"] = parse_districts(app.config["DISTRICTS"])
     from portal.choices import parse_subset

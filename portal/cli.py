@@ -20,7 +20,21 @@ def database_url() -> str:
     return str(load_config(os.environ, instance)["DATABASE_URL"])
 
 
-@click.group()
+class _LanternGroup(click.Group):
+    """Every command: an unusable configuration (a missing production secret, an unreadable key
+    file) ends with its message and exit status 2, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as error:
+            click.echo(
+                f"lantern {ctx.invoked_subcommand or ''}: {error}".replace(" :", ":"), err=True
+            )
+            sys.exit(2)
+
+
+@click.group(cls=_LanternGroup)
 @click.version_option(package_name="lantern")
 def main() -> None:
     """Lantern: complaints about police conduct, and open data about what happens to them."""
@@ -138,3 +152,7 @@ _register_uploads(main)
 from portal.casework_cli import register as _register_casework  # noqa: E402
 
 _register_casework(main)
+
+from portal.doctor_cli import register as _register_doctor  # noqa: E402
+
+_register_doctor(main)

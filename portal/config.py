@@ -69,21 +69,62 @@ def _coerce(default: Any, raw: str) -> Any:
     return raw
 
 
+#: Settings that may instead be read from a file named by ``LANTERN_<KEY>_FILE`` (systemd
+#: credentials, container secrets): the value never has to sit in the environment.
+FILE_SETTINGS = ("SECRET_KEY", "ACCESS_CODE_KEY")
+
+
+def secret_from_file(environ: Mapping[str, str], name: str) -> str | None:
+    """The value of ``<name>_FILE``'s file (stripped), or None when ``<name>_FILE`` is unset.
+
+    Raises ``ConfigError`` (naming the variables and the path, never the value) when both
+    ``name`` and ``name_FILE`` are set, or when the file cannot be read or is empty.
+    """
+    path = environ.get(f"{name}_FILE")
+    if not path:
+        return None
+    if environ.get(name):
+        raise ConfigError(f"set {name} or {name}_FILE, not both")
+    try:
+        value = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ConfigError(f"{name}_FILE: cannot read {path} ({reason})") from None
+    if not value:
+        raise ConfigError(f"{name}_FILE: {path} is empty")
+    return value
+
+
 def load_config(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
     """Return the effective configuration for ``environ``.
 
-    Keys come from ``Defaults``; ``LANTERN_<KEY>`` in ``environ`` overrides each one. Derived
-    values (the SQLite URL in the instance folder) are filled in here.
+    Keys come from ``Defaults``; ``LANTERN_<KEY>`` in ``environ`` overrides each one (for the
+    keys in ``FILE_SETTINGS``, ``LANTERN_<KEY>_FILE`` may name a file holding the value).
+    Derived values (the SQLite URL in the instance folder) are filled in here.
     """
     config: dict[str, Any] = {}
     for key in dir(Defaults):
         if key.isupper():
             default = getattr(Defaults, key)
             raw = environ.get(f"LANTERN_{key}")
+            if key in FILE_SETTINGS:
+                raw = secret_from_file(environ, f"LANTERN_{key}") or raw
             config[key] = default if raw is None else _coerce(default, raw)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'lantern.sqlite3'}"
     return config
+
+
+def default_folders(instance_path: Path, cwd: Path | None = None) -> dict[str, str]:
+    """Where uploads, the mail outbox and the built statistics site live: the uploads and the
+    outbox in the instance folder, the site in ``build/site`` of the working directory (where
+    ``lantern site build`` writes it by default)."""
+    base = Path.cwd() if cwd is None else cwd
+    return {
+        "UPLOAD_FOLDER": str(instance_path / "uploads"),
+        "OUTBOX_FOLDER": str(instance_path / "outbox"),
+        "SITE_FOLDER": str(base / "build" / "site"),
+    }
 
 
 def parse_districts(spec: str) -> list[tuple[str, str]]:

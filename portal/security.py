@@ -65,6 +65,11 @@ def add_security_headers(response: Response) -> Response:
 def init_security(app: Flask) -> None:
     """Install the header hook and secure cookie settings on ``app``."""
     app.after_request(add_security_headers)
+    # Flask-WTF's "SSL strict" check rejects every HTTPS form post without a same-origin Referer,
+    # and our Referrer-Policy: no-referrer means browsers send none (and an Origin of "null"):
+    # in production every form failed with 400. The CSRF token and the SameSite=Lax session
+    # cookie protect the forms; the Referer check would only add a leak of the page's URL.
+    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

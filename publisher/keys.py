@@ -20,6 +20,8 @@ from typing import TextIO
 
 #: Environment variable holding the key (wins over the key file).
 KEY_ENV = "LANTERN_PSEUDONYM_KEY"
+#: Environment variable naming a file that holds the key (systemd credentials, container secrets).
+KEY_FILE_ENV = "LANTERN_PSEUDONYM_KEY_FILE"
 #: Name of the key file in the instance folder.
 KEY_FILE = "pseudonym_key"
 #: A key shorter than this is refused: a guessable key makes every pseudonym reversible.
@@ -56,12 +58,20 @@ def load_key(
 ) -> bytes:
     """Return the pseudonym key, creating the key file once if neither source exists.
 
-    ``LANTERN_PSEUDONYM_KEY`` wins; otherwise ``<instance>/pseudonym_key`` is read, or created
+    ``LANTERN_PSEUDONYM_KEY`` (or the file ``LANTERN_PSEUDONYM_KEY_FILE`` names) wins; otherwise
+    ``<instance>/pseudonym_key`` is read, or created
     with 256 random bits (mode 0600) and a notice written to ``notice`` (default stderr).
     Raises ``PseudonymKeyError`` for a key shorter than ``MIN_KEY_LENGTH`` characters.
     """
     env = os.environ if environ is None else environ
     value = env.get(KEY_ENV, "").strip()
+    if env.get(KEY_FILE_ENV):
+        from portal.config import ConfigError, secret_from_file
+
+        try:
+            value = secret_from_file(env, KEY_ENV) or ""
+        except ConfigError as error:
+            raise PseudonymKeyError(str(error)) from None
     if not value:
         folder = instance or instance_path(env)
         path = folder / KEY_FILE
