@@ -262,11 +262,17 @@ def test_volumes_and_paths_are_where_lantern_keeps_its_files() -> None:
     # The image runs as the uid the compose file names, never root.
     assert re.search(r"^USER lantern$", image, re.M) and "--uid 10001" in image
     assert template["user"] == "10001:10001" and template["read_only"] is True
-    # Everything the image copies exists; the publisher's MkDocs project sits beside it.
-    for source in re.findall(r"^COPY (.+) \S+$", image, re.M):
+    # Everything the image copies from the build context exists (a COPY --from copies between
+    # stages), and the image installs the wheel, not the tree: an editable install would need
+    # the checkout, and a wheel built without setup.py would ship no Spanish catalogs.
+    copies = re.findall(r"^COPY (?!--from=)(.+) \S+$", image, re.M)
+    assert copies
+    for source in copies:
         for name in source.split():
             assert (ROOT / name).exists(), name
-    assert "COPY site ./site" in image
+    assert any("setup.py" in c.split() for c in copies)
+    assert "pip wheel" in image and "pip install -e" not in image
+    assert re.search(r"pip install .*lantern-\*\.whl", image)
 
 
 def test_only_the_proxy_and_the_mail_drainer_reach_outside() -> None:
