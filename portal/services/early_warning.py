@@ -298,17 +298,22 @@ def _earliest(rules: Sequence[Rule], today: dt.date) -> dt.date:
     return min(starts)
 
 
+def _counted(rule: Rule, cases: Sequence[CaseRef], today: dt.date) -> tuple[CaseRef, ...]:
+    """The allegations a count rule counts: in its window, of its categories and findings."""
+    start = months_before(today, rule.months)
+    return tuple(
+        c
+        for c in cases
+        if c.received_on >= start
+        and (not rule.categories or c.category in rule.categories)
+        and (not rule.findings or c.finding in rule.findings)
+    )
+
+
 def _matching(rule: Rule, cases: Sequence[CaseRef], today: dt.date) -> tuple[CaseRef, ...]:
     """The officer's allegations that make up ``rule`` (empty when the rule is not met)."""
     if rule.kind == "count":
-        start = months_before(today, rule.months)
-        hits = tuple(
-            c
-            for c in cases
-            if c.received_on >= start
-            and (not rule.categories or c.category in rule.categories)
-            and (not rule.findings or c.finding in rule.findings)
-        )
+        hits = _counted(rule, cases, today)
         return hits if len(hits) >= rule.threshold else ()
     qualifying = [
         c
@@ -333,14 +338,7 @@ def _matching(rule: Rule, cases: Sequence[CaseRef], today: dt.date) -> tuple[Cas
 def _peer_value(rule: Rule, cases: Sequence[CaseRef], today: dt.date) -> int:
     """The measure the unit's median is taken of: the rule's count without its threshold."""
     if rule.kind == "count":
-        start = months_before(today, rule.months)
-        return sum(
-            1
-            for c in cases
-            if c.received_on >= start
-            and (not rule.categories or c.category in rule.categories)
-            and (not rule.findings or c.finding in rule.findings)
-        )
+        return len(_counted(rule, cases, today))
     lookback = months_before(today, rule.lookback_months)
     return sum(1 for c in cases if c.finding in rule.findings and c.received_on >= lookback)
 
