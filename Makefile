@@ -64,6 +64,7 @@ system-deps:
 	[ -x /usr/sbin/logrotate ] || missing="$$missing logrotate"; \
 	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
