@@ -11,6 +11,7 @@ with every attribute withheld says nothing about its officer and is counted apar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -56,3 +57,136 @@ def protect_officers(officers: pl.DataFrame, k: int) -> tuple[pl.DataFrame, dict
         "values_withheld": withheld,
     }
     return frame, report
+
+
+#: What an allegation's ``officer_id`` becomes when its link to the officer is withheld.
+LINK_WITHHELD = WITHHELD
+#: Values of ``officer_id`` that link to no officer.
+NOT_LINKED = ("unidentified", WITHHELD)
+
+
+def _officer_classes(
+    links: pl.DataFrame,
+    officers: pl.DataFrame,
+    complaints: pl.DataFrame,
+    person: Sequence[str],
+    joined: Sequence[str],
+) -> pl.DataFrame:
+    """``links`` (``_row``, ``complaint_id``, ``officer_id``) with each row's class size in
+    distinct officers (``_officers``) over the officer's and the complaint's columns."""
+    keys = [*person, *joined]
+    frame = links.join(officers.select("officer_id", *person), on="officer_id").join(
+        complaints.select("complaint_id", *(pl.col(c).fill_null("") for c in joined)),
+        on="complaint_id",
+    )
+    return frame.with_columns(pl.col("officer_id").n_unique().over(keys).alias("_officers"))
+
+
+def protect_officer_links(
+    officers: pl.DataFrame,
+    allegations: pl.DataFrame,
+    complaints: pl.DataFrame,
+    k: int,
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]:
+    """Make the officers joined with their allegations and complaints k-anonymous.
+
+    Someone who knows an officer (rank, gender, race, years of service) and roughly where and
+    when a complaint against them was made can join officers → allegations → complaints and,
+    if only one officer fits, learn the officer's pseudonym and with it every other complaint
+    against them. So every combination of the officer's columns and the complaint's place, time
+    and category columns (``publisher.quasi.officer_join``) must hold at least ``k`` distinct
+    officers. Rows that do not are fixed in two steps, repeated until none is left:
+
+    1. the officer's next attribute (``OFFICER_QUASI_IDENTIFIERS`` order) is withheld in the
+       officers table — for all of that officer's rows, since an officer has one row;
+    2. once all of them are withheld, the allegation's link to the officer is withheld
+       (``officer_id`` → ``withheld``): the allegation stays, counted, but names no pseudonym.
+
+    Attributes go before links because the link is what the data are for (how many complaints
+    one officer has, and what became of them); an officer's demographics matter less.
+
+    The officers table's own k (``protect_officers``) is restored after each round, since
+    withholding a value can leave a small class behind. Officers whose names the policy
+    publishes (a non-empty ``officer_name``) are not protected here: the office chose to name
+    them. ``complaints`` holds ``complaint_id`` and the published complaint columns.
+
+    Returns the officers, the allegations (same rows and order; only ``officer_id`` may
+    change) and the report: ``quasi_identifiers``, ``k_required``, ``k_achieved`` (fewest
+    distinct officers in a class; None when no allegation stays linked), ``links``,
+    ``links_withheld``, ``officers_fully_withheld`` and ``values_withheld`` per attribute.
+    """
+    from publisher import quasi  # the schemas' list, read lazily (no import cycle)
+
+    person = [q.column for q in quasi.officer_join() if q.table == "officers"]
+    joined = [q.column for q in quasi.complaint_columns()]
+    named: set[str] = set()
+    if "officer_name" in officers.columns:
+        named = set(
+            officers.filter(pl.col("officer_name").is_not_null() & (pl.col("officer_name") != ""))
+            .get_column("officer_id")
+            .to_list()
+        )
+    rows = allegations.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "complaint_id", "officer_id"
+    )
+    candidate = ~pl.col("officer_id").is_in(list(NOT_LINKED)) & pl.col("officer_id").is_not_null()
+    if named:
+        candidate = candidate & ~pl.col("officer_id").is_in(sorted(named))
+    links = rows.filter(candidate)
+    linked_before = links.height
+    before = officers
+    unlinked: set[int] = set()
+    while True:
+        classes = _officer_classes(links, officers, complaints, person, joined)
+        small = classes.filter(pl.col("_officers") < k)
+        if small.height == 0:
+            break
+        fully = pl.all_horizontal([pl.col(a) == WITHHELD for a in person])
+        stuck = small.filter(fully)
+        if stuck.height:
+            unlinked.update(stuck.get_column("_row").to_list())
+            links = links.filter(~pl.col("_row").is_in(stuck.get_column("_row").implode()))
+        movable = small.filter(~fully).get_column("officer_id").unique()
+        if movable.len():
+            # Withhold, for each such officer, the first attribute not yet withheld.
+            withheld_any = pl.lit(False)
+            exprs = []
+            for attribute in OFFICER_QUASI_IDENTIFIERS:
+                now = (
+                    pl.col("officer_id").is_in(movable.implode())
+                    & ~withheld_any
+                    & (pl.col(attribute) != WITHHELD)
+                )
+                exprs.append(
+                    pl.when(now)
+                    .then(pl.lit(WITHHELD))
+                    .otherwise(pl.col(attribute))
+                    .alias(attribute)
+                )
+                withheld_any = withheld_any | now
+            officers = officers.with_columns(exprs)
+            officers, _ = protect_officers(officers, k)
+    published = allegations.with_columns(
+        pl.when(pl.int_range(pl.len(), dtype=pl.UInt32).is_in(sorted(unlinked)))
+        .then(pl.lit(LINK_WITHHELD))
+        .otherwise(pl.col("officer_id"))
+        .alias("officer_id")
+    )
+    final = _officer_classes(links, officers, complaints, person, joined)
+    k_achieved = int(final.get_column("_officers").min()) if final.height else None  # type: ignore[arg-type]
+    everything = pl.all_horizontal([pl.col(a) == WITHHELD for a in OFFICER_QUASI_IDENTIFIERS])
+    report = {
+        "quasi_identifiers": [q.name for q in quasi.officer_join()],
+        "k_required": k,
+        "k_achieved": k_achieved,
+        "measured_as": "distinct officers per combination",
+        "links": linked_before,
+        "links_withheld": len(unlinked),
+        "officers_named_by_policy": len(named),
+        "officers_fully_withheld": int(officers.select(everything.sum()).item()),
+        "values_withheld": {
+            a: int(((officers[a] == WITHHELD) & (before[a] != WITHHELD)).sum())
+            for a in OFFICER_QUASI_IDENTIFIERS
+        },
+    }
+    return officers, published, report
