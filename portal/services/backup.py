@@ -350,6 +350,7 @@ def _key_entries(
     instance needs cannot be read and the keys were not explicitly left out."""
     entries: list[dict[str, Any]] = []
     values: dict[str, str] = {}
+    unreadable: list[str] = []
     for source in instance.key_sources():
         key = source.spec
         entry: dict[str, Any] = {
@@ -361,10 +362,9 @@ def _key_entries(
         if source.value is None:
             never_made = key.name == "pseudonym_key" and source.kind == "instance"
             if include_keys and not never_made:
-                raise BackupError(
-                    f"the {key.label} cannot be read from {source.describe()}, so this backup "
-                    f"could not restore it: without it {key.lost}. Fix the key setting, or "
-                    "leave the keys out on purpose with --without-keys (and keep them apart)."
+                unreadable.append(
+                    f"the {key.label} cannot be read from {source.describe()} (without it, "
+                    f"{key.lost})"
                 )
             entry |= {"fingerprint": None, "included": False}
         else:
@@ -375,6 +375,12 @@ def _key_entries(
             if include_keys:
                 values[key.name] = source.value
         entries.append(entry)
+    if unreadable:
+        raise BackupError(
+            "; ".join(unreadable)
+            + ". No backup was made: it could not restore those keys. Fix the key settings, or "
+            "leave the keys out on purpose with --without-keys (and keep them apart)."
+        )
     return entries, values
 
 
