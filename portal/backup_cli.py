@@ -106,14 +106,15 @@ def create(out: Path, without_keys: bool, keep: int | None) -> None:
     click.echo(f"  {_contents(manifest)}")
     included = [k["name"] for k in manifest["keys"] if k["included"]]
     click.echo(f"  keys in the archive: {', '.join(included) if included else 'none'}")
-    if keep is not None:
+    if keep is not None and not result.problems:
         for removed in prune(result.path.parent, keep):
             click.echo(f"  removed the older backup {removed.name}")
     for problem in result.problems:
         click.echo(f"PROBLEM: {problem}", err=True)
     if result.problems:
         click.echo(
-            "The archive was written without the files above: find out what happened to them.",
+            "The archive was written without the files above, and no older backup was removed "
+            "(they may hold the only copies): find out what happened to them.",
             err=True,
         )
         sys.exit(1)

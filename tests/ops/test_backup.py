@@ -167,3 +167,34 @@ def test_keep_removes_only_older_archives(sqlite_template: Path, tmp_path: Path)
         "lantern-backup-20250102T000000Z.tar.sha256",
     ]
     assert len(left) == 5 and "notes.txt" in left
+
+
+def test_a_missing_evidence_file_is_reported_and_no_older_backup_is_removed(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    database = tmp_path / "office" / "lantern.sqlite3"
+    database.parent.mkdir()
+    shutil.copyfile(sqlite_template, database)
+    office = Office(tmp_path / "office", f"sqlite:///{database}")
+    fill(office)
+    lost = sorted(records(office.database_url).attachments)[0]
+    (office.uploads / lost).unlink()
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    older = folder / "lantern-backup-20250101T000000Z.tar"
+    older.write_bytes(b"the only copy of that file, perhaps")
+    made = office.lantern("backup", "create", "--out", str(folder), "--keep", "1")
+    assert made.exit_code == 1
+    assert f"PROBLEM: evidence file {lost} is missing from {office.uploads}" in made.output
+    assert "no older backup was removed" in made.output
+    assert older.exists()
+    (archive,) = set(folder.glob("lantern-backup-*.tar")) - {older}
+    checked = office.lantern("backup", "verify", str(archive))
+    assert checked.exit_code == 0, checked.output
+    assert f"reported when it was made: evidence file {lost} is missing" in checked.output
+    fresh = Office(tmp_path / "fresh", f"sqlite:///{tmp_path / 'fresh' / 'lantern.sqlite3'}")
+    restored = fresh.lantern("backup", "restore", str(archive))
+    assert restored.exit_code == 0, restored.output
+    assert "2 evidence file(s)" in restored.output.split("verified:")[1]
+    assert f"WARNING: evidence file {lost} is missing" in restored.output
+    assert records(fresh.database_url).attachments == records(office.database_url).attachments
