@@ -19,6 +19,8 @@ import click
 from portal.clock import utcnow
 
 MB = 1024 * 1024
+#: Problems printed one per line; the rest are counted (all are in the manifest).
+SHOWN_PROBLEMS = 20
 
 WITHOUT_KEYS_WARNING = """\
 ************************************************************************************
@@ -109,8 +111,14 @@ def create(out: Path, without_keys: bool, keep: int | None) -> None:
     if keep is not None and not result.problems:
         for removed in prune(result.path.parent, keep):
             click.echo(f"  removed the older backup {removed.name}")
-    for problem in result.problems:
+    for problem in result.problems[:SHOWN_PROBLEMS]:
         click.echo(f"PROBLEM: {problem}", err=True)
+    if len(result.problems) > SHOWN_PROBLEMS:
+        click.echo(
+            f"PROBLEM: … and {len(result.problems) - SHOWN_PROBLEMS} more evidence files (all "
+            "listed in the archive's manifest.json, 'problems')",
+            err=True,
+        )
     if result.problems:
         click.echo(
             "The archive was written without the files above, and no older backup was removed "
@@ -139,8 +147,10 @@ def verify(archive: Path) -> None:
     click.echo(f"{archive}: a good Lantern backup (SHA-256 {verified.sha256})")
     click.echo(f"  made {manifest['created_at']} by Lantern {manifest['lantern_version']}")
     click.echo(f"  {_contents(manifest)}")
-    for problem in manifest["problems"]:
+    for problem in manifest["problems"][:SHOWN_PROBLEMS]:
         click.echo(f"  reported when it was made: {problem}")
+    if len(manifest["problems"]) > SHOWN_PROBLEMS:
+        click.echo(f"  … and {len(manifest['problems']) - SHOWN_PROBLEMS} more (manifest.json)")
     try:
         sources = {s.spec.name: s for s in _instance().key_sources()}
     except BackupError as error:

@@ -428,7 +428,10 @@ def restore_backup(
         for step in steps
         if step.action == "lost"
     ]
-    warnings += list(archive.manifest["problems"])
+    problems: list[str] = archive.manifest["problems"]
+    warnings += problems[:20]
+    if len(problems) > 20:
+        warnings.append(f"… and {len(problems) - 20} more evidence files (manifest.json)")
     migrated_to = None
     if archive.revision != head:
         from portal.migrate import upgrade

@@ -82,7 +82,7 @@ def _check_manifest(path: Path, data: bytes) -> dict[str, Any]:
         assert kind in ("sqlite", "postgresql") and isinstance(members, dict)
         assert manifest["database"]["member"] in members
         for name, entry in manifest["attachments"].items():
-            assert STORED_NAME.fullmatch(name) and isinstance(entry["sha256"], str)
+            assert isinstance(name, str) and isinstance(entry["sha256"], str)
         for key in manifest["keys"]:
             assert key["name"] in backup_keys.KEY_NAMES
         assert isinstance(manifest["evidence_missing"], list)

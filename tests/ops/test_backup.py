@@ -198,3 +198,25 @@ def test_a_missing_evidence_file_is_reported_and_no_older_backup_is_removed(
     assert "2 evidence file(s)" in restored.output.split("verified:")[1]
     assert f"WARNING: evidence file {lost} is missing" in restored.output
     assert records(fresh.database_url).attachments == records(office.database_url).attachments
+
+
+def test_a_demo_office_whose_attachments_have_no_files_still_backs_up_and_restores(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    database = tmp_path / "demo.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    office = Office(tmp_path / "demo", f"sqlite:///{database}", {"LANTERN_SECRET_KEY": "s" * 40})
+    office.settings["LANTERN_ACCESS_CODE_KEY"] = "a" * 40
+    seeded = office.lantern("seed", "--cases", "60", "--no-progress")
+    assert seeded.exit_code == 0, seeded.output
+    rows = records(office.database_url).attachments
+    assert len(rows) > 20  # the seed writes attachment rows without files behind them
+    made = office.lantern("backup", "create", "--out", str(tmp_path / "b"))
+    assert made.exit_code == 1
+    assert f"… and {len(rows) - 20} more evidence files" in made.output
+    archive = the_archive(tmp_path / "b")
+    assert office.lantern("backup", "verify", str(archive)).exit_code == 0
+    fresh = Office(tmp_path / "fresh", f"sqlite:///{tmp_path / 'fresh.sqlite3'}", office.settings)
+    restored = fresh.lantern("backup", "restore", str(archive))
+    assert restored.exit_code == 0, restored.output
+    assert records(fresh.database_url).complaints == records(office.database_url).complaints
