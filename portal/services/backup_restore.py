@@ -109,7 +109,9 @@ def _check_database_empty(instance: Instance) -> None:
                 raise BackupError(refusal + f"Remove {extra} (left by an earlier database) first.")
         if not path.exists():
             return
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        ) as db:
             try:
                 tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             except sqlite3.DatabaseError:

@@ -271,3 +271,27 @@ def test_keys_from_files_named_in_the_settings_go_back_to_those_files(
         assert (restored_keys / name).stat().st_mode & 0o777 == 0o600
         assert f"written to {restored_keys / name}" in restored.output
         assert (keys / name).read_text().strip() not in restored.output
+
+
+def test_in_production_the_restore_asks_for_the_key_files_the_portal_reads(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    keys = tmp_path / "etc-keys"
+    keys.mkdir(mode=0o700)
+    for name in KEYS:
+        (keys / name).write_text(f"{name}-{'x' * 40}\n")
+    settings = {f"LANTERN_{n.upper()}_FILE": str(keys / n) for n in KEYS}
+    office = sqlite_office(sqlite_template, tmp_path / "office", **settings)
+    archive = back_up(office, tmp_path / "b")
+    # A new server in production mode whose settings do not name the key files yet: the portal
+    # would not read keys from the instance folder, so writing them there would help nobody.
+    fresh = Office(
+        tmp_path / "fresh",
+        f"sqlite:///{tmp_path / 'fresh' / 'lantern.sqlite3'}",
+        {"LANTERN_ENV": "production"},
+    )
+    refused = fresh.lantern("backup", "restore", str(archive))
+    assert refused.exit_code == 1
+    assert "in production the portal reads the access-code key from " in refused.output
+    assert "LANTERN_ACCESS_CODE_KEY_FILE, which is not set" in refused.output
+    untouched(fresh)
