@@ -209,12 +209,15 @@ def _snapshot_sqlite(instance: Instance, staging: Path) -> Snapshot:
         raise BackupError(f"there is no database at {source}: nothing to back up.")
     copy = staging / "lantern.sqlite3"
     # The online backup API copies a consistent state while the portal keeps writing (WAL).
-    with (
-        contextlib.closing(sqlite3.connect(source, timeout=30)) as src,
-        contextlib.closing(sqlite3.connect(copy)) as dst,
-    ):
-        src.backup(dst)
-        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+    try:
+        with (
+            contextlib.closing(sqlite3.connect(source, timeout=30)) as src,
+            contextlib.closing(sqlite3.connect(copy)) as dst,
+        ):
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+    except sqlite3.Error as error:  # e.g. a full disk under the copy, a damaged source
+        raise BackupError(f"copying the database {source} failed ({error}).") from None
     with contextlib.closing(sqlite3.connect(copy)) as db:
         tables = [
             row[0]
@@ -458,6 +461,13 @@ def create_backup(
         sidecar.write_text(f"{digest}  {target.name}\n", encoding="utf-8")
         _fsync_folder(target.parent)
         return BackupResult(target, digest, writer.size, manifest, problems)
+    except OSError as error:  # a full disk, a folder the user cannot write to
+        partial.unlink(missing_ok=True)
+        raise BackupError(
+            f"writing the backup into {target.parent} failed ({error.strerror or error}); "
+            "nothing was kept. Free space there (about the database twice plus the evidence "
+            "files are needed) or choose another --out."
+        ) from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

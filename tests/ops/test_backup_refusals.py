@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 
 from tests.ops.backup_support import Office, dispose, empty_postgres, fill, lookup, records
+from tests.support import require
 
 __all__ = ["empty_postgres"]  # the fixture, imported for pytest
 
@@ -295,3 +298,33 @@ def test_in_production_the_restore_asks_for_the_key_files_the_portal_reads(
     assert "in production the portal reads the access-code key from " in refused.output
     assert "LANTERN_ACCESS_CODE_KEY_FILE, which is not set" in refused.output
     untouched(fresh)
+
+
+def test_a_disk_that_fills_up_leaves_no_partial_archive(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    require(os.geteuid() == 0, "mounting a small tmpfs needs root")
+    office = sqlite_office(sqlite_template, tmp_path / "office")
+    fill(office)
+    small = tmp_path / "small"
+    small.mkdir()
+    database_size = (tmp_path / "office" / "lantern.sqlite3").stat().st_size
+    # Room for the database snapshot, not for the archive that also holds it.
+    size_kb = database_size * 3 // 2 // 1024
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(small)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    require(mounted.returncode == 0, f"cannot mount a tmpfs: {mounted.stderr.strip()}")
+    try:
+        result = office.lantern("backup", "create", "--out", str(small / "backups"))
+        assert result.exit_code == 1
+        assert f"writing the backup into {small / 'backups'} failed (No space left" in (
+            result.output
+        )
+        assert "nothing was kept" in result.output
+        assert list((small / "backups").iterdir()) == []  # no partial file, no staging copy
+    finally:
+        subprocess.run(["umount", str(small)], check=True)
