@@ -109,7 +109,7 @@ def create(out: Path, without_keys: bool, keep: int | None) -> None:
     included = [k["name"] for k in manifest["keys"] if k["included"]]
     click.echo(f"  keys in the archive: {', '.join(included) if included else 'none'}")
     if keep is not None and not result.problems:
-        for removed in prune(result.path.parent, keep):
+        for removed in prune(result.path.parent, keep, now=utcnow()):
             click.echo(f"  removed the older backup {removed.name}")
     for problem in result.problems[:SHOWN_PROBLEMS]:
         click.echo(f"PROBLEM: {problem}", err=True)

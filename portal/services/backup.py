@@ -483,9 +483,11 @@ def _fsync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def prune(folder: Path, keep: int) -> list[Path]:
+def prune(folder: Path, keep: int, *, now: dt.datetime) -> list[Path]:
     """Remove all but the newest ``keep`` archives (``lantern-backup-*.tar`` and their
-    ``.sha256``) in ``folder``; returns the archives removed. Other files are never touched."""
+    ``.sha256``) in ``folder``, and what a backup killed mid-way left behind (its hidden
+    ``.lantern-backup-*`` staging folder or partial file) when older than a day. Returns the
+    archives removed. Other files are never touched."""
     archives = sorted(
         p for p in folder.glob(f"{ARCHIVE_PREFIX}*.tar") if re.fullmatch(r"[\w.-]+\.tar", p.name)
     )
@@ -493,4 +495,11 @@ def prune(folder: Path, keep: int) -> list[Path]:
     for path in removed:
         path.unlink()
         path.with_name(path.name + ".sha256").unlink(missing_ok=True)
+    stale = (now - dt.timedelta(days=1)).timestamp()
+    for leftover in folder.glob(f".{ARCHIVE_PREFIX}*"):
+        if leftover.lstat().st_mtime < stale:
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
     return removed

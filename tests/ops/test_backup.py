@@ -4,9 +4,11 @@ complaint, evidence file (SHA-256), access code, audit entry, key and staff sign
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import stat
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -158,15 +160,26 @@ def test_keep_removes_only_older_archives(sqlite_template: Path, tmp_path: Path)
         (folder / f"lantern-backup-{stamp}.tar").write_bytes(b"old")
         (folder / f"lantern-backup-{stamp}.tar.sha256").write_text("x\n")
     (folder / "notes.txt").write_text("not ours")
+    # What a backup killed two days ago left, and one still running now.
+    killed = folder / ".lantern-backup-k1ll3d"
+    killed.mkdir()
+    (killed / "lantern.sqlite3").write_bytes(b"half a copy")
+    (folder / ".lantern-backup-20250101T000000Z.tar.partial").write_bytes(b"half")
+    two_days_ago = time.time() - 2 * 86400
+    for path in (killed, folder / ".lantern-backup-20250101T000000Z.tar.partial"):
+        os.utime(path, (two_days_ago, two_days_ago))
+    running = folder / ".lantern-backup-running"
+    running.mkdir()
     made = office.lantern("backup", "create", "--without-keys", "--out", str(folder), "--keep", "2")
     assert made.exit_code == 0, made.output
     assert "removed the older backup lantern-backup-20250101T000000Z.tar" in made.output
     left = sorted(p.name for p in folder.iterdir())
-    assert left[:2] == [
+    assert left[1:3] == [
         "lantern-backup-20250102T000000Z.tar",
         "lantern-backup-20250102T000000Z.tar.sha256",
     ]
-    assert len(left) == 5 and "notes.txt" in left
+    assert len(left) == 6 and "notes.txt" in left
+    assert ".lantern-backup-running" in left  # a backup in progress is left alone
 
 
 def test_a_missing_evidence_file_is_reported_and_no_older_backup_is_removed(
