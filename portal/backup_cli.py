@@ -83,7 +83,8 @@ def backup_group() -> None:
     "--keep",
     type=click.IntRange(min=1),
     default=None,
-    help="After a good backup, remove all but the newest N archives in the --out folder.",
+    help="After a good backup, remove all but the newest N archives in the --out folder (and "
+    "what a backup killed mid-way left there, once a day old).",
 )
 def create(out: Path, without_keys: bool, keep: int | None) -> None:
     """Write one consistent archive: database, evidence files, keys, manifest with checksums.
