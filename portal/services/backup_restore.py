@@ -238,7 +238,8 @@ def _where_to_put(source: KeySource, archive: VerifiedArchive, included: bool) -
         )
     return (
         f"The archive holds the right key: move {source.path} away and run the restore again "
-        f"(or copy it there yourself: 'tar -xOf {archive.path} {member} > {source.path}')."
+        f"(or copy it there yourself: '(umask 077; tar -xOf {archive.path} {member} > "
+        f"{source.path})')."
     )
 
 
