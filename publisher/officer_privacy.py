@@ -65,21 +65,21 @@ LINK_WITHHELD = WITHHELD
 NOT_LINKED = ("unidentified", WITHHELD)
 
 
-def _officer_classes(
-    links: pl.DataFrame,
-    officers: pl.DataFrame,
-    complaints: pl.DataFrame,
-    person: Sequence[str],
-    joined: Sequence[str],
-) -> pl.DataFrame:
-    """``links`` (``_row``, ``complaint_id``, ``officer_id``) with each row's class size in
-    distinct officers (``_officers``) over the officer's and the complaint's columns."""
-    keys = [*person, *joined]
-    frame = links.join(officers.select("officer_id", *person), on="officer_id").join(
-        complaints.select("complaint_id", *(pl.col(c).fill_null("") for c in joined)),
-        on="complaint_id",
+def _codes(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
+    """One integer per row of ``frame`` naming its combination of ``columns`` (nulls as "")."""
+    values = frame.select(pl.col(c).fill_null("") for c in columns)
+    index = values.unique(maintain_order=True).with_row_index("_code")
+    return values.join(index, on=list(columns), how="left", maintain_order="left")["_code"]
+
+
+def _officer_classes(links: pl.DataFrame, officer_code: pl.Series, width: int) -> pl.DataFrame:
+    """``links`` (``_row``, ``_o`` officer index, ``_cc`` complaint code below ``width``) with
+    each row's class size in distinct officers (``_officers``), the class being the officer's
+    combination (``officer_code[_o]``) with the complaint's."""
+    key = officer_code.cast(pl.UInt64).gather(links["_o"]) * width + links["_cc"].cast(pl.UInt64)
+    return links.with_columns(key.alias("_key")).with_columns(
+        pl.col("_o").n_unique().over("_key").alias("_officers")
     )
-    return frame.with_columns(pl.col("officer_id").n_unique().over(keys).alias("_officers"))
 
 
 def protect_officer_links(
@@ -132,31 +132,40 @@ def protect_officer_links(
     candidate = ~pl.col("officer_id").is_in(list(NOT_LINKED)) & pl.col("officer_id").is_not_null()
     if named:
         candidate = candidate & ~pl.col("officer_id").is_in(sorted(named))
-    links = rows.filter(candidate)
+    # Integers from here on: the officer's row in ``officers`` and the complaint's combination.
+    index = officers.select("officer_id").with_row_index("_o")
+    complaint_code = complaints.select("complaint_id", _codes(complaints, joined).alias("_cc"))
+    links = (
+        rows.filter(candidate)
+        .join(index, on="officer_id", maintain_order="left")
+        .join(complaint_code, on="complaint_id", maintain_order="left")
+        .select("_row", "_o", "_cc")
+    )
     linked_before = links.height
+    width = complaint_code.height + 1
     before = officers
     unlinked: set[int] = set()
     while True:
-        classes = _officer_classes(links, officers, complaints, person, joined)
+        fully = officers.select(
+            pl.all_horizontal([pl.col(a) == WITHHELD for a in person]).alias("f")
+        )["f"]
+        classes = _officer_classes(links, _codes(officers, person), width)
         small = classes.filter(pl.col("_officers") < k)
         if small.height == 0:
             break
-        fully = pl.all_horizontal([pl.col(a) == WITHHELD for a in person])
-        stuck = small.filter(fully)
+        small_fully = fully.gather(small["_o"])
+        stuck = small.filter(small_fully)
         if stuck.height:
             unlinked.update(stuck.get_column("_row").to_list())
             links = links.filter(~pl.col("_row").is_in(stuck.get_column("_row").implode()))
-        movable = small.filter(~fully).get_column("officer_id").unique()
+        movable = small.filter(~small_fully).get_column("_o").unique()
         if movable.len():
             # Withhold, for each such officer, the first attribute not yet withheld.
+            chosen = pl.int_range(pl.len(), dtype=pl.UInt32).is_in(movable.implode())
             withheld_any = pl.lit(False)
             exprs = []
             for attribute in OFFICER_QUASI_IDENTIFIERS:
-                now = (
-                    pl.col("officer_id").is_in(movable.implode())
-                    & ~withheld_any
-                    & (pl.col(attribute) != WITHHELD)
-                )
+                now = chosen & ~withheld_any & (pl.col(attribute) != WITHHELD)
                 exprs.append(
                     pl.when(now)
                     .then(pl.lit(WITHHELD))
@@ -172,7 +181,7 @@ def protect_officer_links(
         .otherwise(pl.col("officer_id"))
         .alias("officer_id")
     )
-    final = _officer_classes(links, officers, complaints, person, joined)
+    final = _officer_classes(links, _codes(officers, person), width)
     k_achieved = int(final.get_column("_officers").min()) if final.height else None  # type: ignore[arg-type]
     everything = pl.all_horizontal([pl.col(a) == WITHHELD for a in OFFICER_QUASI_IDENTIFIERS])
     report = {
