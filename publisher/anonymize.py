@@ -215,6 +215,8 @@ def generalized(policy: Policy, layout: Layout, column: str, level: int) -> pl.E
 
 #: Level combinations evaluated together (one polars ``collect_all``).
 SEARCH_BATCH = 16
+#: How many of the attributes with the most values the search rolls up table by table.
+ROLLED_UP = 3
 
 
 def search_levels(frame: pl.DataFrame, policy: Policy) -> tuple[Candidate, tuple[Candidate, ...]]:
@@ -229,52 +231,96 @@ def search_levels(frame: pl.DataFrame, policy: Policy) -> tuple[Candidate, tuple
     level gets coarser, so a combination finer than (or equal to) one that needs too much
     suppression is skipped without being counted, and the search stops once every remaining
     combination loses more than the best one found. Before a batch is measured, each
-    combination's coarsening along the attribute with the most values (the periods) is measured
-    on a table rolled up to that level: when it needs too much suppression, the combination is
-    skipped without grouping the large table.
+    combination's coarsening along the attributes with the most values (the periods, as a rule)
+    is measured on a table rolled up to their top levels: when it needs too much suppression,
+    the combination is skipped without grouping the large table.
     """
     layout = Layout.of(policy)
     attributes = layout.attributes
     hierarchies = [policy.hierarchy(a) for a in attributes]
     distinct = frame.group_by(list(layout.columns)).agg(pl.len().alias("_n"))
-    # The attribute with the most value combinations (the two periods, as a rule) is rolled up
-    # once per level: a combination at a coarse level of it groups a table many times smaller.
-    split = max(
-        range(len(attributes)),
-        key=lambda i: math.prod(
-            distinct.get_column(c).n_unique() for c in layout.columns_of(attributes[i])
+    # Codes are worked out on each column's few distinct values, never on the rows: ``u`` is a
+    # row's index into its column's distinct values, ``code[(c, level)][u]`` the dense code
+    # (0..n-1) of that value generalized to ``level``. A combination's classes are then one
+    # UInt64 key (Σ code × the cardinalities before it): a single-column group-by.
+    code: dict[tuple[str, int], pl.Series] = {}
+    size: dict[tuple[str, int], int] = {}
+    base_columns = [distinct.get_column("_n")]
+    for a, h in zip(attributes, hierarchies, strict=True):
+        for c in layout.columns_of(a):
+            values = distinct.select(pl.col(c).unique(maintain_order=True))
+            base_columns.append(
+                distinct.select(c)
+                .join(
+                    values.with_row_index("_u"),
+                    on=c,
+                    how="left",
+                    maintain_order="left",
+                    nulls_equal=True,
+                )
+                .get_column("_u")
+                .alias(c)
+            )
+            for level in range(h.min_level, h.max_level + 1):
+                ranked = values.select(
+                    generalized(policy, layout, c, level).rank("dense").cast(pl.UInt32) - 1
+                ).to_series()
+                code[(c, level)] = ranked
+                size[(c, level)] = int(ranked.n_unique())
+    base = pl.DataFrame(base_columns)
+    # The attributes with the most values are also rolled up to each combination of their
+    # levels, on demand: a combination at coarse levels of them groups a table many times
+    # smaller than all the distinct rows.
+    ranked_attributes = sorted(
+        (i for i, h in enumerate(hierarchies) if h.max_level > h.min_level),
+        key=lambda i: (
+            -math.prod(
+                size[(c, hierarchies[i].min_level)] for c in layout.columns_of(attributes[i])
+            )
         ),
     )
-    # In each table every (column, level) is a dense integer code 0..n-1, so a combination's
-    # classes are one UInt64 key (Σ code × the cardinalities before it): a single-column
-    # group-by per combination, much cheaper than grouping by eight columns.
-    tables: dict[int, tuple[pl.LazyFrame, dict[str, int]]] = {}
-    h_split = hierarchies[split]
-    for split_level in range(h_split.min_level, h_split.max_level + 1):
-        rolled = distinct
-        if split_level != h_split.min_level:
+    splits = tuple(sorted(ranked_attributes[:ROLLED_UP]))
+    #: Per table: the frame, and per column the level it holds (None: the value index ``u``).
+    tables: dict[tuple[int, ...], tuple[pl.LazyFrame, dict[str, int | None]]] = {}
+
+    def value_of(c: str, level: int, held: int | None) -> tuple[pl.Expr, int]:
+        if held is None:
+            return pl.lit(code[(c, level)]).gather(pl.col(c)), size[(c, level)]
+        return pl.col(c), size[(c, level)]
+
+    def table_for(combo: tuple[int, ...]) -> tuple[pl.LazyFrame, dict[str, int | None]]:
+        levels = tuple(combo[i] for i in splits)
+        if levels not in tables:
+            held: dict[str, int | None] = {c: None for c in layout.columns}
+            for i in splits:
+                for c in layout.columns_of(attributes[i]):
+                    held[c] = combo[i]
+            exprs = []
+            key: pl.Expr = pl.lit(0, pl.UInt64)
+            for c in layout.columns:
+                level = held[c]
+                if level is None:
+                    expr, width = pl.col(c), base.get_column(c).max() or 0
+                    width = int(width) + 1  # type: ignore[arg-type]
+                else:
+                    expr, width = value_of(c, level, None)
+                exprs.append(expr.alias(c))
+                key = key * width + expr.cast(pl.UInt64)
             rolled = (
-                distinct.with_columns(
-                    h_split.generalize(pl.col(c), split_level).alias(c)
-                    for c in layout.columns_of(attributes[split])
-                )
-                .group_by(list(layout.columns))
-                .agg(pl.col("_n").sum())
+                base.lazy()
+                .select("_n", *exprs, key.alias("_key"))
+                .group_by("_key")
+                .agg(pl.col("_n").sum(), *(pl.col(c).first() for c in layout.columns))
+                .drop("_key")
+                .collect()
             )
-        exprs = []
-        for i, (a, h) in enumerate(zip(attributes, hierarchies, strict=True)):
-            levels = [split_level] if i == split else range(h.min_level, h.max_level + 1)
-            for level in levels:
-                for c in layout.columns_of(a):
-                    value = (
-                        pl.col(c).fill_null(MISSING).cast(pl.Utf8)
-                        if i == split
-                        else generalized(policy, layout, c, level)
-                    )
-                    exprs.append((value.rank("dense").cast(pl.UInt64) - 1).alias(f"{c}@{level}"))
-        coded = rolled.select("_n", *exprs)
-        sizes = {n: coded.get_column(n).n_unique() for n in coded.columns[1:]}
-        tables[split_level] = (coded.lazy(), sizes)
+            # Worth keeping only when it is much smaller than the distinct rows.
+            if rolled.height < base.height // 2:
+                tables[levels] = (rolled.lazy(), held)
+            else:
+                tables[levels] = (base.lazy(), {c: None for c in layout.columns})
+        return tables[levels]
+
     k = policy.k
     limit = policy.suppression_limit * frame.height
 
@@ -282,14 +328,14 @@ def search_levels(frame: pl.DataFrame, policy: Policy) -> tuple[Candidate, tuple
         return round(sum(h.loss(lv) for h, lv in zip(hierarchies, combo, strict=True)), 9)
 
     def query(combo: tuple[int, ...]) -> pl.LazyFrame:
-        codes, cardinality = tables[combo[split]]
+        table, held = table_for(combo)
         key: pl.Expr = pl.lit(0, pl.UInt64)
         for a, lv in zip(attributes, combo, strict=True):
             for c in layout.columns_of(a):
-                name = f"{c}@{lv}"
-                key = key * cardinality[name] + pl.col(name)
+                expr, width = value_of(c, lv, held[c])
+                key = key * width + expr.cast(pl.UInt64)
         return (
-            codes.group_by(key.alias("_key"))
+            table.group_by(key.alias("_key"))
             .agg(pl.col("_n").sum())
             .select(pl.col("_n").filter(pl.col("_n") < k).sum().alias("bad"))
         )
@@ -327,7 +373,9 @@ def search_levels(frame: pl.DataFrame, policy: Policy) -> tuple[Candidate, tuple
             probes = {
                 p
                 for c in pending
-                for p in [(*c[:split], h_split.max_level, *c[split + 1 :])]
+                for p in [
+                    tuple(hierarchies[i].max_level if i in splits else lv for i, lv in enumerate(c))
+                ]
                 if p != c and p not in seen
             }
             for batch in (sorted(probes), pending):
