@@ -1,235 +1,77 @@
-"""The records schedule: which closed cases are due for disposal, and the disposal itself.
+"""The records schedule: which closed cases are due for disposal, and the retention run.
 
-The schedule is a TOML file the office sets (``retention.default.toml`` beside this package, or
-``LANTERN_RETENTION_SCHEDULE``; see ``parse_schedule``). Each case falls under the first rule it
-matches; the rule gives two periods in whole years, counted from the day the case was closed (or
-from the decision on its appeal, when later): one for its personal data, one for its evidence
-files. A case that is open, under appeal, without a closing date, or under a legal hold is never
-due.
+The schedule is a TOML file the office sets (``portal.services.retention_schedule``). Each case
+falls under the first rule it matches; the rule gives two periods in whole years, counted from
+the day the case was closed (or from the decision on its appeal, when later): one for its
+personal data, one for its evidence files. A case that is open, under appeal, without a closing
+date, or under a legal hold is never due.
 
-Disposal (``dispose_case``) removes the personal data (``redact_case``) or deletes the evidence
-files (``remove_evidence``, rows kept as tombstones) and leaves every column the publisher reads
-exactly as it was, so a release published before and after gives the same rows. Each disposal
-is recorded (``Disposal``: when, which rule) and audited without personal data.
-``run_retention`` disposes of every due case, each in its own transaction, so a run stopped
-half-way is simply run again. No Flask here.
+Disposal (``dispose_case``) removes the personal data or deletes the evidence files (rows kept
+as tombstones; ``portal.services.disposal``) and leaves every column the publisher reads exactly
+as it was, so a release published before and after gives the same rows. Each disposal is
+recorded (``Disposal``: when, which rule) and audited without personal data. ``run_retention``
+disposes of every due case, each in its own transaction, so a run stopped half-way is simply
+run again. No Flask here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    and_,
-    delete,
-    exists,
-    false,
-    func,
-    or_,
-    select,
-    true,
-    update,
-)
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.db import begin_write
-from portal.models import (
-    Activity,
-    Allegation,
-    Appeal,
-    Attachment,
-    CaseEvent,
-    Complainant,
-    Complaint,
-    ComplaintLink,
-    Disposal,
-    InternalNote,
-    InvolvedOfficer,
-    LegalHold,
-    OutboxMessage,
-    Referral,
-    StatusEvent,
-    SurveyResponse,
+from portal.models import Allegation, Appeal, Attachment, Complaint, Disposal, LegalHold
+from portal.services import audit
+from portal.services.disposal import (
+    DISPOSED,
+    ERASURE,
+    REMOVED,
+    record_disposal,
+    redact_case,
+    redact_complainant,
+    remove_evidence,
 )
-from portal.services import audit, evidence
-from portal.vocabulary import AgeBand, CaseState, Finding
-
-DEFAULT_SCHEDULE = Path(__file__).resolve().parent.parent / "retention.default.toml"
-
-#: States a case can be disposed of in (closed for good: not open, not awaiting an appeal).
-DISPOSABLE_STATES = frozenset(
-    {CaseState.CLOSED, CaseState.DECLINED, CaseState.WITHDRAWN, CaseState.APPEAL_DECIDED}
+from portal.services.retention_schedule import (
+    DEFAULT_SCHEDULE,
+    DISPOSABLE_STATES,
+    EVIDENCE,
+    PERSONAL_DATA,
+    RetentionRule,
+    Schedule,
+    ScheduleError,
+    load_schedule,
+    parse_schedule,
+    years_after,
+    years_before,
 )
-PERSONAL_DATA = "personal_data"
-EVIDENCE = "evidence"
-ERASURE = "complainant_erasure"
-#: What a removed free text reads (where an empty value would say "nothing was ever written").
-REMOVED = "[removed]"
+from portal.vocabulary import Finding
 
-DISPOSED = "complaint.disposed"
+__all__ = [
+    "DEFAULT_SCHEDULE",
+    "DISPOSABLE_STATES",
+    "DISPOSED",
+    "ERASURE",
+    "EVIDENCE",
+    "PERSONAL_DATA",
+    "REMOVED",
+    "RUN",
+    "RetentionRule",
+    "Schedule",
+    "ScheduleError",
+    "load_schedule",
+    "parse_schedule",
+    "record_disposal",
+    "redact_case",
+    "redact_complainant",
+    "remove_evidence",
+]
+
 RUN = "retention.run"
-
-
-class ScheduleError(ValueError):
-    """The schedule file is wrong; ``str(error)`` names the rule and the key."""
-
-
-@dataclass(frozen=True)
-class RetentionRule:
-    """One rule of the schedule (see the module docstring and the default file)."""
-
-    id: str
-    name: str
-    personal_data_years: int
-    evidence_years: int
-    findings: frozenset[Finding] = frozenset()
-    states: frozenset[CaseState] = frozenset()
-
-    def years(self, kind: str) -> int:
-        """The period for ``kind`` (``personal_data`` or ``evidence``)."""
-        return self.personal_data_years if kind == PERSONAL_DATA else self.evidence_years
-
-    def matches(self, state: CaseState, findings: Iterable[Finding | None]) -> bool:
-        """Whether a case in ``state`` with these final findings falls under this rule's test."""
-        if self.states and state not in self.states:
-            return False
-        return not self.findings or any(f in self.findings for f in findings)
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """The office's records schedule: rules in order, and the notice window of the page."""
-
-    rules: tuple[RetentionRule, ...]
-    notice_days: int = 90
-    source: str = "schedule"
-
-    def rule_for(self, state: CaseState, findings: Iterable[Finding | None]) -> RetentionRule:
-        """The first rule a case matches (the last rule matches every case)."""
-        found = list(findings)
-        return next(r for r in self.rules if r.matches(state, found))
-
-
-_RULE_KEYS = {"id", "name", "personal_data_years", "evidence_years", "findings", "states"}
-_TOP_KEYS = {"rule", "notice_days"}
-
-
-def _years(entry: Mapping[str, Any], key: str, where: str) -> int:
-    if key not in entry:
-        raise ScheduleError(f"{where}: `{key}` is missing (a whole number of years, 1 or more)")
-    value = entry[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 200:
-        raise ScheduleError(
-            f"{where}: `{key}` must be a whole number of years from 1 to 200 (got {value!r})"
-        )
-    return value
-
-
-def _values(
-    entry: Mapping[str, Any], key: str, where: str, allowed: Iterable[Any]
-) -> frozenset[Any]:
-    values = entry.get(key, [])
-    by_value = {member.value: member for member in allowed}
-    if not isinstance(values, list):
-        raise ScheduleError(f"{where}: `{key}` must be a list")
-    for value in values:
-        if value not in by_value:
-            raise ScheduleError(
-                f"{where}: `{key}` has {value!r}, which is not one of {', '.join(by_value)}"
-            )
-    return frozenset(by_value[v] for v in values)
-
-
-def parse_schedule(text: str, source: str = "schedule") -> Schedule:
-    """The schedule of a TOML text.
-
-    Raises ``ScheduleError`` naming the rule and key for: bad TOML, an unknown key, no rule, a
-    missing or duplicate id, a missing name, a period that is missing, negative, zero or not a
-    whole number, a finding or state not in the vocabulary (states: the closed ones only), a
-    last rule that does not match every case, or a rule after it that could never apply.
-    """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ScheduleError(f"{source}: not valid TOML ({error})") from None
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise ScheduleError(f"{source}: unknown key `{sorted(unknown)[0]}`")
-    notice = data.get("notice_days", 90)
-    if isinstance(notice, bool) or not isinstance(notice, int) or not 0 <= notice <= 3660:
-        raise ScheduleError(f"{source}: `notice_days` must be a whole number from 0 to 3660")
-    entries = data.get("rule", [])
-    if not isinstance(entries, list) or not entries:
-        raise ScheduleError(f"{source}: no [[rule]] is defined")
-    rules: list[RetentionRule] = []
-    for number, entry in enumerate(entries, start=1):
-        where = f"{source}, rule {number}"
-        if not isinstance(entry, dict):
-            raise ScheduleError(f"{where}: must be a table")
-        rule_id = entry.get("id")
-        if not isinstance(rule_id, str) or not re.fullmatch(r"[a-z0-9_]{1,64}", rule_id):
-            raise ScheduleError(f"{where}: `id` must be lower-case letters, digits and _")
-        where = f"{source}, rule {rule_id!r}"
-        extra = set(entry) - _RULE_KEYS
-        if extra:
-            raise ScheduleError(f"{where}: unknown key `{sorted(extra)[0]}`")
-        if any(r.id == rule_id for r in rules):
-            raise ScheduleError(f"{where}: the id is used twice")
-        if rules and not rules[-1].findings and not rules[-1].states:
-            raise ScheduleError(
-                f"{where}: rule {rules[-1].id!r} before it matches every case, so this one "
-                "would never apply"
-            )
-        name = entry.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise ScheduleError(f"{where}: `name` must say in words which cases it covers")
-        rules.append(
-            RetentionRule(
-                id=rule_id,
-                name=name.strip(),
-                personal_data_years=_years(entry, "personal_data_years", where),
-                evidence_years=_years(entry, "evidence_years", where),
-                findings=_values(entry, "findings", where, Finding),
-                states=_values(entry, "states", where, sorted(DISPOSABLE_STATES)),
-            )
-        )
-    last = rules[-1]
-    if last.findings or last.states:
-        raise ScheduleError(
-            f"{source}, rule {last.id!r}: the last rule must match every closed case "
-            "(no `findings`, no `states`)"
-        )
-    return Schedule(rules=tuple(rules), notice_days=notice, source=source)
-
-
-def load_schedule(path: Path | str | None = None) -> Schedule:
-    """The schedule in ``path`` (default: the shipped one); ``ScheduleError`` when unreadable."""
-    file = Path(path) if path else DEFAULT_SCHEDULE
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScheduleError(f"cannot read the records schedule {file}: {error.strerror}") from None
-    return parse_schedule(text, str(file))
-
-
-def years_before(moment: dt.datetime, years: int) -> dt.datetime:
-    """The same instant ``years`` calendar years earlier (29 February becomes the 28th)."""
-    try:
-        return moment.replace(year=moment.year - years)
-    except ValueError:
-        return moment.replace(year=moment.year - years, day=28)
-
-
-def years_after(moment: dt.datetime, years: int) -> dt.datetime:
-    """The same instant ``years`` calendar years later (29 February becomes the 28th)."""
-    return years_before(moment, -years)
 
 
 # --- which cases are due (SQL prefilter; ``assess`` decides for each case) ---------------------
@@ -428,168 +270,6 @@ def due_list(
         setattr(result, f"{name}_total", int(total))
     result.undated = undated_count(session)
     return result
-
-
-# --- disposal --------------------------------------------------------------------------------
-
-
-def _age_band(age: int | None) -> AgeBand | None:
-    """The band the publisher derives from an exact age (``publisher.extract._age_band_sql``)."""
-    if age is None or age < 0:
-        return None
-    for upper, band in (
-        (17, AgeBand.UNDER_18),
-        (24, AgeBand.AGE_18_24),
-        (34, AgeBand.AGE_25_34),
-        (44, AgeBand.AGE_35_44),
-        (54, AgeBand.AGE_45_54),
-        (64, AgeBand.AGE_55_64),
-    ):
-        if age <= upper:
-            return band
-    return AgeBand.AGE_65_PLUS
-
-
-def redact_complainant(person: Complainant) -> None:
-    """Remove one complainant's identity and contact details; keep the published demographics
-    (the exact age becomes the age band the publisher would have derived from it)."""
-    if person.age_band is None:
-        person.age_band = _age_band(person.age)
-    person.age = None
-    person.name = person.email = person.phone = person.postal_address = None
-    person.on_behalf_of = person.interpreter_language = None
-    person.wants_code_by_email = False
-
-
-def redact_case(session: Session, complaint: Complaint, *, now: dt.datetime) -> None:
-    """Remove the personal data of a case and of everyone in it, in the caller's transaction.
-
-    Left exactly as they were: every column the publisher reads (dates, channel, district,
-    state, screening decision, allegations, the roster officer, complainants' demographics),
-    the reference number (staff still find the case by it; the access code stops working) and
-    the evidence files (``remove_evidence``; their names are replaced here).
-    """
-    cid = complaint.id
-    complaint.access_code_hash = None
-    complaint.idempotency_key = None
-    complaint.incident_date = None
-    complaint.incident_time = None
-    complaint.incident_location = None
-    complaint.narrative = REMOVED
-    complaint.witnesses = None
-    complaint.screening_reason = REMOVED if complaint.screening_reason else None
-    complaint.updated_at = now
-    for person in session.scalars(select(Complainant).where(Complainant.complaint_id == cid)):
-        redact_complainant(person)
-    for officer in session.scalars(
-        select(InvolvedOfficer).where(InvolvedOfficer.complaint_id == cid)
-    ):
-        officer.name_given = officer.badge_given = officer.description = None
-    for attachment in session.scalars(select(Attachment).where(Attachment.complaint_id == cid)):
-        attachment.original_name = f"file-{attachment.id}"
-    marked: tuple[tuple[Any, Any], ...] = (
-        (StatusEvent.message, StatusEvent.complaint_id),
-        (CaseEvent.reason, CaseEvent.complaint_id),
-        (InternalNote.body, InternalNote.complaint_id),
-        (Activity.summary, Activity.complaint_id),
-        (Referral.outcome, Referral.complaint_id),
-        (Appeal.reason, Appeal.complaint_id),
-        (Appeal.decision, Appeal.complaint_id),
-    )
-    for column, owner in marked:
-        table = column.class_
-        session.execute(
-            update(table)
-            .where(owner == cid, column.is_not(None), column != "")
-            .values({column.key: REMOVED})
-        )
-    session.execute(
-        update(ComplaintLink)
-        .where(or_(ComplaintLink.complaint_id == cid, ComplaintLink.related_id == cid))
-        .where(ComplaintLink.reason.is_not(None))
-        .values(reason=None)
-    )
-    session.execute(
-        update(SurveyResponse).where(SurveyResponse.complaint_id == cid).values(comment=None)
-    )
-    # Emails are copies of what was said to the complainants, with their addresses.
-    session.execute(delete(OutboxMessage).where(OutboxMessage.complaint_id == cid))
-
-
-def remove_evidence(
-    session: Session,
-    complaint_id: int,
-    folder: Path,
-    *,
-    now: dt.datetime,
-    only: Callable[[Attachment], bool] | None = None,
-) -> int:
-    """Delete the case's evidence files from disk (``only``: those it accepts); each row stays
-    as a tombstone with ``disposed_at``. Returns how many files were removed.
-
-    Files go before the caller commits: a failed commit leaves the rows live, and the next run
-    finds them again (deleting a file already gone is not an error).
-    """
-    removed = 0
-    for attachment in session.scalars(
-        select(Attachment).where(
-            Attachment.complaint_id == complaint_id, Attachment.disposed_at.is_(None)
-        )
-    ):
-        if only is not None and not only(attachment):
-            continue
-        try:
-            path = evidence.evidence_path(folder, attachment.stored_name)
-        except ValueError:
-            path = None
-        if path is not None and path.exists():
-            path.unlink()
-            removed += 1
-        attachment.disposed_at = now
-    return removed
-
-
-def record_disposal(
-    session: Session,
-    complaint_id: int,
-    kind: str,
-    *,
-    rule: str | None,
-    now: dt.datetime,
-    actor_id: int | None = None,
-    files_removed: int = 0,
-    complainant_id: int | None = None,
-    reason: str | None = None,
-    action: str = DISPOSED,
-) -> Disposal:
-    """Add the ``Disposal`` row and its ``action`` audit entry (kind, rule, files removed,
-    complainant id: no personal data, and not the reason)."""
-    row = Disposal(
-        complaint_id=complaint_id,
-        kind=kind,
-        complainant_id=complainant_id,
-        rule=rule,
-        reason=reason,
-        at=now,
-        actor_id=actor_id,
-        files_removed=files_removed,
-    )
-    session.add(row)
-    after: dict[str, Any] = {"kind": kind, "files_removed": files_removed}
-    if rule is not None:
-        after["rule"] = rule
-    if complainant_id is not None:
-        after["complainant_id"] = complainant_id
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action=action,
-        object_type="complaint",
-        object_id=complaint_id,
-        after=after,
-        now=now,
-    )
-    return row
 
 
 @dataclass(frozen=True)
