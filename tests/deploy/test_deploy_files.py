@@ -120,11 +120,15 @@ def test_every_command_the_systemd_units_run_is_a_real_lantern_command() -> None
         "lantern-portal.service",
         "lantern-mail.service",
         "lantern-uploads-sweep.service",
+        "lantern-retention.service",
     }
     run = {check_command(shlex.split(unit(p)["ExecStart"][0])).name for p in services}
-    assert run == {"serve", "send", "sweep"}
-    timer = unit(DEPLOY / "systemd" / "lantern-uploads-sweep.timer")
-    assert timer["OnCalendar"] and "Unit" not in timer  # it starts the service of its own name
+    assert run == {"serve", "send", "sweep", "run"}
+    for name in ("lantern-uploads-sweep", "lantern-retention"):
+        timer = unit(DEPLOY / "systemd" / f"{name}.timer")
+        assert timer["OnCalendar"] and "Unit" not in timer  # it starts the service of its name
+    retention = shlex.split(unit(DEPLOY / "systemd" / "lantern-retention.service")["ExecStart"][0])
+    assert retention[1:] == ["retention", "run"]  # a real run, not --dry-run
 
 
 def test_the_systemd_units_verify(tmp_path: Path) -> None:
@@ -344,7 +348,7 @@ def test_lantern_admin_is_valid_shell() -> None:
 
 
 #: Commands the guide keeps a slot for, built elsewhere (deploy/README.md, "Scheduled jobs").
-SLOTS = {("retention", "run"), ("backup", "create")}
+SLOTS = {("backup", "create")}
 
 
 def test_every_command_the_guide_names_exists() -> None:
