@@ -20,12 +20,21 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.db import begin_write
-from portal.models import Allegation, Appeal, Attachment, Complaint, Disposal, LegalHold
+from portal.models import (
+    Allegation,
+    Appeal,
+    Attachment,
+    Complaint,
+    Disposal,
+    LegalHold,
+    UTCDateTime,
+)
 from portal.services import audit
 from portal.services.disposal import (
     DISPOSED,
@@ -78,8 +87,12 @@ RUN = "retention.run"
 
 
 def _has_finding(findings: frozenset[Finding]) -> ColumnElement[bool]:
-    return exists().where(
-        Allegation.complaint_id == Complaint.id, Allegation.finding.in_(sorted(findings))
+    # Correlated explicitly: inside the appeals subquery of ``due_condition`` automatic
+    # correlation would not reach the outer complaints row.
+    return (
+        exists()
+        .where(Allegation.complaint_id == Complaint.id, Allegation.finding.in_(sorted(findings)))
+        .correlate(Complaint)
     )
 
 
@@ -109,27 +122,37 @@ def due_condition(schedule: Schedule, kind: str, at: dt.datetime) -> ColumnEleme
     """SQL: the complaint's ``kind`` is due for disposal at ``at`` (holds not considered).
 
     Counted from ``closed_at``, or from an appeal decided later: a case is due when both lie at
-    least the rule's period before ``at``.
+    least its rule's period before ``at``. The rule's cutoff is one CASE in rule order (first
+    match wins), and the most recent cutoff of any rule is a plain range on the indexed
+    ``closed_at`` first, so the database looks at rule matches only for old enough cases.
     """
-    earlier: list[ColumnElement[bool]] = []
-    under: list[ColumnElement[bool]] = []
-    for rule in schedule.rules:
-        cutoff = years_before(at, rule.years(kind))
-        started = and_(
-            Complaint.closed_at <= cutoff,
-            ~exists().where(Appeal.complaint_id == Complaint.id, Appeal.decided_at > cutoff),
+    cutoffs = [
+        literal(years_before(at, rule.years(kind)), UTCDateTime()) for rule in schedule.rules
+    ]
+    latest = max(years_before(at, rule.years(kind)) for rule in schedule.rules)
+    cutoff: ColumnElement[Any] = cutoffs[-1]
+    if len(cutoffs) > 1:
+        cutoff = case(
+            *[
+                (_matches(rule), value)
+                for rule, value in zip(schedule.rules, cutoffs, strict=False)
+            ][:-1],
+            else_=cutoffs[-1],
         )
-        under.append(and_(_matches(rule), ~or_(false(), *earlier), started))
-        earlier.append(_matches(rule))
     condition = and_(
+        Complaint.closed_at <= latest,
         Complaint.state.in_(sorted(DISPOSABLE_STATES)),
-        Complaint.closed_at.is_not(None),
         ~_disposed(kind),
-        or_(false(), *under),
     )
     if kind == EVIDENCE:
         condition = and_(condition, _live_files())
-    return condition
+    return and_(
+        condition,
+        Complaint.closed_at <= cutoff,
+        ~exists()
+        .where(Appeal.complaint_id == Complaint.id, Appeal.decided_at > cutoff)
+        .correlate(Complaint),
+    )
 
 
 @dataclass(frozen=True)
@@ -246,28 +269,27 @@ def _any_due(schedule: Schedule, at: dt.datetime) -> ColumnElement[bool]:
 
 
 def due_list(
-    session: Session, schedule: Schedule, *, now: dt.datetime, limit: int = 200
+    session: Session, schedule: Schedule, *, now: dt.datetime, limit: int = 200, batch: int = 1000
 ) -> DueList:
     """Cases due now (not held), due within ``schedule.notice_days`` (not held), and held cases
-    that would be due within that window; each list the oldest first, at most ``limit`` long,
-    with its full count."""
-    due_now = _any_due(schedule, now)
-    due_soon = _any_due(schedule, now + dt.timedelta(days=schedule.notice_days))
+    due within that window; each list the oldest first, at most ``limit`` long, with its full
+    count. One query finds the candidates; ``assess`` decides each, ``batch`` at a time."""
+    horizon = now + dt.timedelta(days=schedule.notice_days)
+    ids = session.scalars(
+        select(Complaint.id)
+        .where(_any_due(schedule, horizon))
+        .order_by(Complaint.closed_at, Complaint.id)
+    ).all()
     result = DueList()
-    for name, condition in (
-        ("due", and_(due_now, ~active_hold())),
-        ("soon", and_(due_soon, ~due_now, ~active_hold())),
-        ("held", and_(due_soon, active_hold())),
-    ):
-        total = session.scalar(select(func.count()).select_from(Complaint).where(condition)) or 0
-        ids = session.scalars(
-            select(Complaint.id)
-            .where(condition)
-            .order_by(Complaint.closed_at, Complaint.id)
-            .limit(limit)
-        ).all()
-        setattr(result, name, assess(session, schedule, ids))
-        setattr(result, f"{name}_total", int(total))
+    for start in range(0, len(ids), batch):
+        for item in assess(session, schedule, ids[start : start + batch]):
+            if not item.due(horizon):
+                continue
+            name = "held" if item.held else "due" if item.due(now) else "soon"
+            items: list[Assessment] = getattr(result, name)
+            if len(items) < limit:
+                items.append(item)
+            setattr(result, f"{name}_total", getattr(result, f"{name}_total") + 1)
     result.undated = undated_count(session)
     return result
 
