@@ -18,6 +18,7 @@ from portal.models import AuditEntry, LegalHold, Staff
 from portal.vocabulary import Finding, StaffRole
 from tests.browser import assert_valid_html
 from tests.portal.records_support import complainants_of, personal_case
+from tests.portal.staff_support import create_staff
 from tests.publisher.publish_support import utc
 
 StaffClient = Callable[..., tuple[FlaskClient, Staff]]
@@ -122,13 +123,13 @@ def test_the_investigator_sees_the_hold_but_cannot_change_it(
     app: Flask, db: Session, staff_client: StaffClient
 ) -> None:
     complaint = personal_case(db, Path(app.config["UPLOAD_FOLDER"]), "Inv")
-    supervisor = db.scalar(select(Staff).limit(1))
-    client, investigator = staff_client(StaffRole.INVESTIGATOR)
+    supervisor = create_staff(db, StaffRole.SUPERVISOR)
+    client, _ = staff_client(StaffRole.INVESTIGATOR)
     db.add(
         LegalHold(
             complaint_id=complaint.id,
             set_at=utc(2026, 1, 1),
-            set_by_id=investigator.id if supervisor is None else supervisor.id,
+            set_by_id=supervisor.id,
             reason="Inquiry",
         )
     )
