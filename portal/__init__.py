@@ -69,6 +69,9 @@ def create_app(
 
     # A wrong rules file stops the app here, with the rule and key named, not at a supervisor.
     app.config["EARLY_WARNING"] = load_rules(app.config["EARLY_WARNING_RULES"] or None)
+    from portal.services.retention import load_schedule
+
+    app.config["RETENTION"] = load_schedule(app.config["RETENTION_SCHEDULE"] or None)
     app.config["MAX_CONTENT_LENGTH"] = app.config["UPLOAD_MAX_TOTAL_BYTES"] + 1024 * 1024
     # One catalog per area so areas can be translated independently; Flask-Babel merges them.
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(TRANSLATION_DIRECTORIES)

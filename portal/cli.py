@@ -160,3 +160,7 @@ _register_doctor(main)
 from portal.backup_cli import register as _register_backup  # noqa: E402
 
 _register_backup(main)
+
+from portal.retention_cli import register as _register_retention  # noqa: E402
+
+_register_retention(main)

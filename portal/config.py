@@ -51,6 +51,7 @@ class Defaults:
     ALLEGATION_CATEGORIES = ""
     DISCIPLINE_OUTCOMES = ""
     EARLY_WARNING_RULES = ""  # path of the office's early-warning rules (TOML); empty: defaults
+    RETENTION_SCHEDULE = ""  # path of the office's records schedule (TOML); empty: the default
     STAFF_SESSION_MINUTES = 30  # idle timeout of a staff session
     STAFF_SESSION_MAX_HOURS = 12  # absolute lifetime of a staff session
     STAFF_LOCKOUT_FAILURES = 5  # failed sign-ins from one address that lock it out of an account

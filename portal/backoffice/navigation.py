@@ -20,6 +20,7 @@ NAV_ITEMS: list[tuple[str, object]] = [
     ("backoffice.aggregate_report", _l("Aggregate report")),
     ("backoffice.early_warning_list", _l("Early warning")),
     ("backoffice.officer_matches", _l("Officer matches")),
+    ("backoffice.records_schedule", _l("Records schedule")),
     ("backoffice.staff_list", _l("Staff accounts")),
     ("backoffice.audit_log", _l("Audit trail")),
     ("backoffice.account", _l("Your account")),

@@ -11,5 +11,6 @@ from portal.backoffice import (  # noqa: F401
     home,
     intake,
     queue,
+    records,
     reports,
 )

@@ -23,6 +23,7 @@ from portal.models.complaint import (
 )
 from portal.models.lookup import LookupLock
 from portal.models.officer_match import OfficerMatch
+from portal.models.records import Disposal, LegalHold
 from portal.models.staff import AuditEntry, RecoveryCode, SignInLock, Staff
 
 __all__ = [
@@ -37,8 +38,10 @@ __all__ = [
     "Complainant",
     "Complaint",
     "ComplaintLink",
+    "Disposal",
     "InternalNote",
     "InvolvedOfficer",
+    "LegalHold",
     "LookupLock",
     "Officer",
     "OfficerMatch",

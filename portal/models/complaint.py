@@ -307,6 +307,10 @@ class Attachment(Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff.id"), comment="Staff member who attached it (null: the complainant)"
     )
+    disposed_at: Mapped[dt.datetime | None] = mapped_column(
+        comment="When the file was deleted under the records schedule or an erasure (the row "
+        "stays as a tombstone: size, type and SHA-256 of what was held)"
+    )
 
     complaint: Mapped[Complaint] = relationship(back_populates="attachments")
 

@@ -38,6 +38,9 @@ class Permission(StrEnum):
     STAFF_MANAGE = "staff.manage"  # add, disable, enable, reset staff accounts
     OFFICER_EARLY_WARNING = "officer.early_warning"  # early-warning flags and the cases behind
     OFFICER_MATCH = "officer.match"  # confirm or reject imported officers' roster matches
+    RECORDS_SCHEDULE = "records.schedule"  # see which cases are due for disposal, and the holds
+    RECORDS_HOLD = "records.hold"  # set or release a legal hold on a case
+    RECORDS_SUBJECT_REQUEST = "records.subject_request"  # export or erase one complainant's data
 
 
 P = Permission
@@ -73,6 +76,9 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
             P.REPORT_VIEW,
             P.OFFICER_EARLY_WARNING,
             P.OFFICER_MATCH,
+            P.RECORDS_SCHEDULE,
+            P.RECORDS_HOLD,
+            P.RECORDS_SUBJECT_REQUEST,
         }
     ),
     # Runs the system, not the cases: no personal data of any complaint.
