@@ -156,3 +156,7 @@ _register_casework(main)
 from portal.doctor_cli import register as _register_doctor  # noqa: E402
 
 _register_doctor(main)
+
+from portal.search_cli import register as _register_search  # noqa: E402
+
+_register_search(main)

@@ -6,10 +6,12 @@ from portal.backoffice import (  # noqa: F401
     actions,
     admin,
     case,
+    corrections,
     directory,
     early_warning,
     home,
     intake,
     queue,
     reports,
+    search,
 )

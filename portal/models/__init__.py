@@ -21,11 +21,14 @@ from portal.models.complaint import (
     Officer,
     StatusEvent,
 )
+from portal.models.corrections import AccessCodeReissue, Correction
 from portal.models.lookup import LookupLock
 from portal.models.officer_match import OfficerMatch
+from portal.models.search import SearchDocument
 from portal.models.staff import AuditEntry, RecoveryCode, SignInLock, Staff
 
 __all__ = [
+    "AccessCodeReissue",
     "Activity",
     "Agency",
     "Allegation",
@@ -37,6 +40,7 @@ __all__ = [
     "Complainant",
     "Complaint",
     "ComplaintLink",
+    "Correction",
     "InternalNote",
     "InvolvedOfficer",
     "LookupLock",
@@ -45,6 +49,7 @@ __all__ = [
     "OutboxMessage",
     "RecoveryCode",
     "Referral",
+    "SearchDocument",
     "SignInLock",
     "Staff",
     "StatusEvent",
