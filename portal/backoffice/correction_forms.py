@@ -52,8 +52,20 @@ class ContactForm(CaseForm):
     email = StringField(_l("Email address"), [Optional(), Length(max=254)])
     phone = StringField(_l("Phone number"), [Optional(), Length(max=40)])
     postal_address = TextAreaField(_l("Postal address"), [Optional(), Length(max=1000)])
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="en")
     reason = _reason()
+
+    def validate_email(self, field: StringField) -> None:
+        """A plausible address."""
+        value = (field.data or "").strip()
+        if value and not corrections.EMAIL.fullmatch(value):
+            raise ValidationError(_l("Enter an email address like name@example.com."))
+
+    def validate_phone(self, field: StringField) -> None:
+        """Digits and the usual separators only."""
+        value = (field.data or "").strip()
+        if value and not corrections.PHONE.fullmatch(value):
+            raise ValidationError(_l("Enter a phone number using digits, like 555 010 0100."))
 
 
 class OfficerForm(CaseForm):
@@ -107,6 +119,7 @@ class ReissueForm(LanternForm):
         _l("How did you verify that the caller is the complainant?"),
         choices=[SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()],
         validators=[InputRequired(_l("Choose how you verified the caller's identity."))],
+        validate_choice=False,  # checked below, with a message that says what to do
     )
     note = TextAreaField(
         _l("What did you check?"),
@@ -116,4 +129,15 @@ class ReissueForm(LanternForm):
         _l("How should the new code reach the complainant?"),
         choices=[SelectChoice(d.value, label) for d, label in DELIVERY_LABELS.items()],
         validators=[InputRequired(_l("Choose how the new code reaches the complainant."))],
+        validate_choice=False,
     )
+
+    def validate_method(self, field: RadioField) -> None:
+        """One of the listed ways."""
+        if field.data not in {m.value for m in access_codes.Method}:
+            raise ValidationError(_l("Choose how you verified the caller's identity."))
+
+    def validate_delivery(self, field: RadioField) -> None:
+        """One of the listed deliveries."""
+        if field.data not in {d.value for d in access_codes.Delivery}:
+            raise ValidationError(_l("Choose how the new code reaches the complainant."))
