@@ -43,6 +43,7 @@ from typing import Protocol
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from portal.db import begin_write
 from portal.models import Complaint, InvolvedOfficer, SearchDocument, Staff
 from portal.services import audit
 from portal.services.permissions import Permission, has_permission
@@ -88,6 +89,8 @@ def words(value: str | None) -> list[str]:
     digit (so "García-López" gives ``["garcia", "lopez"]``)."""
     if not value:
         return []
+    if value.isascii():  # most text: nothing to decompose
+        return _WORD.findall(value.lower())
     decomposed = unicodedata.normalize("NFKD", value)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _WORD.findall(plain.casefold())
@@ -175,9 +178,17 @@ def reindex_complaint(
     _store(session, found[0], stamp)
 
 
-def _store(session: Session, complaint: Complaint, now: dt.datetime) -> None:
+def _store(
+    session: Session,
+    complaint: Complaint,
+    now: dt.datetime,
+    existing: dict[int, SearchDocument] | None = None,
+) -> None:
     values = document_for(complaint)
-    document = session.get(SearchDocument, complaint.id)
+    if existing is None:
+        document = session.get(SearchDocument, complaint.id)
+    else:
+        document = existing.get(complaint.id)
     if document is None:
         session.add(SearchDocument(complaint_id=complaint.id, indexed_at=now, **values))
     else:
@@ -211,8 +222,14 @@ def rebuild_index(
         )
         if not ids:
             break
+        existing = {
+            d.complaint_id: d
+            for d in session.scalars(
+                select(SearchDocument).where(SearchDocument.complaint_id.in_(ids))
+            )
+        }
         for complaint in _load_for_index(session, ids):
-            _store(session, complaint, now)
+            _store(session, complaint, now, existing)
         session.commit()
         session.expunge_all()
         done += len(ids)
@@ -351,7 +368,7 @@ def render_fts5(query: ParsedQuery) -> str:
 
 
 class SearchBackend(Protocol):
-    """A full-text backend: one page of (complaint id, rank) best first, and the total."""
+    """A full-text backend: the complaint ids of one page, best first, and the total."""
 
     def search(
         self, session: Session, query: ParsedQuery, *, offset: int, limit: int
@@ -500,8 +517,6 @@ def search_cases(
     )
     hits = _hits(session, ids, query)
     session.rollback()  # end the read so SQLite can begin the write
-    from portal.db import begin_write
-
     begin_write(session)
     audit.record(
         session,

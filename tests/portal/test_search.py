@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.cli import main
 from portal.models import AuditEntry, Complaint, SearchDocument, Staff
 from portal.services import search
 from portal.services.investigation import add_involved_officer
@@ -166,3 +169,17 @@ def test_a_deleted_case_leaves_the_index(db: Session, intake: Staff) -> None:
     search.reindex_complaint(db, filed.id, now=NOW)
     db.commit()
     assert db.get(SearchDocument, filed.id) is None
+
+
+def test_lantern_search_reindex_indexes_cases_that_arrived_in_bulk(
+    db: Session, intake: Staff, database_url: str, tmp_path: Path
+) -> None:
+    first = file_case(db, name="Bulk Arrival")
+    second = file_case(db, name="Second Arrival")
+    db.query(SearchDocument).delete()  # as after `lantern seed` or `lantern import`
+    db.commit()
+    env = {"LANTERN_DATABASE_URL": database_url, "LANTERN_INSTANCE_PATH": str(tmp_path)}
+    result = CliRunner().invoke(main, ["search", "reindex", "--no-progress"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "search index rebuilt: 2 cases" in result.output
+    assert sorted(find(db, intake, "arrival")) == sorted([first.id, second.id])
