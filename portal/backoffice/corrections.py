@@ -49,8 +49,13 @@ def _(text: str, **values: Any) -> str:
     return str(gettext(text, **values))
 
 
-def _district_choices() -> list[tuple[str, str]]:
-    return [("", _("not known")), *current_app.config["DISTRICT_CHOICES"]]
+def _district_choices(current: str | None) -> list[tuple[str, str]]:
+    """The configured districts; a case's district no longer configured (e.g. imported) stays
+    choosable, so correcting something else does not fail on it."""
+    configured = list(current_app.config["DISTRICT_CHOICES"])
+    if current and current not in {code for code, _name in configured}:
+        configured.append((current, current))
+    return [("", _("not known")), *configured]
 
 
 def _default_forms(complaint: Complaint) -> dict[str, Any]:
@@ -100,7 +105,7 @@ def _page(complaint_id: int, posted: tuple[str, Any] | None = None, status: int 
     forms = _default_forms(case.complaint)
     if posted is not None:
         forms[posted[0]] = posted[1]
-    forms["case"].district.choices = _district_choices()
+    forms["case"].district.choices = _district_choices(case.complaint.district)
     html = render_template(
         "backoffice/corrections/correct.html",
         case=case,
@@ -149,7 +154,10 @@ def case_corrections(complaint_id: int) -> Any:
 def correct_details(complaint_id: int) -> Any:
     """Correct the incident's date, time, place and district."""
     form = CaseDetailsForm(prefix="case")
-    form.district.choices = _district_choices()
+    complaint = db_session().get(Complaint, complaint_id)
+    if complaint is None:
+        abort(404)
+    form.district.choices = _district_choices(complaint.district)
 
     def work(session: Session, now: dt.datetime) -> int:
         time_text = (form.incident_time.data or "").strip()

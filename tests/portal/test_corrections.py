@@ -311,3 +311,27 @@ def test_resident_corrections_are_rate_limited(db: Session, client: FlaskClient)
     ]
     assert codes[:10] == [303] * 10 and codes[10] == 429
     assert KEY  # the status test app's key signs these sessions
+
+
+def test_a_district_no_longer_configured_does_not_block_a_correction(
+    db: Session, staff_client: StaffClient
+) -> None:
+    filed = file_case(db)
+    complaint = _complaint(db, filed.id)
+    complaint.district = "OLD-7"  # e.g. an imported case's district
+    db.commit()
+    client, _staff = staff_client(StaffRole.INTAKE)
+    assert 'selected value="OLD-7"' in client.get(f"/staff/cases/{filed.id}/correct").get_data(
+        as_text=True
+    )
+    response = client.post(
+        f"/staff/cases/{filed.id}/correct/details",
+        data={
+            "case-incident_location": "Behind the station",
+            "case-district": "OLD-7",
+            "case-reason": "Location added",
+        },
+    )
+    assert response.status_code == 303
+    complaint = _complaint(db, filed.id)
+    assert (complaint.district, complaint.incident_location) == ("OLD-7", "Behind the station")
