@@ -35,7 +35,7 @@ from portal.services import audit
 from portal.services.caserules import CaseworkError, load_complaint, record, require
 from portal.services.permissions import Permission
 from portal.services.search import reindex_complaint
-from portal.vocabulary import AllegationCategory
+from portal.vocabulary import AllegationCategory, ContactMethod
 
 CORRECT = "complaint.correct"
 CORRECT_BY_COMPLAINANT = "complaint.contact_corrected"
@@ -255,6 +255,16 @@ def _contact_values(person: Complainant, details: ContactDetails) -> dict[str, A
     }
     if details.name is not None and not person.is_anonymous:
         values["name"] = _clean(details.name)
+    # A preferred way of contact whose detail was removed falls back to one still given.
+    given = {
+        ContactMethod.EMAIL: values["email"],
+        ContactMethod.PHONE: values["phone"],
+        ContactMethod.POST: values["postal_address"],
+    }
+    if person.contact_method in given and not given[person.contact_method]:
+        values["contact_method"] = next(
+            (method for method, detail in given.items() if detail), ContactMethod.NONE
+        )
     return values
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from portal.models import Allegation, Complainant, Complaint, Correction, InvolvedOfficer, Staff
 from portal.services import audit, corrections
 from portal.services.caserules import CaseworkError
-from portal.vocabulary import AllegationCategory, Finding, StaffRole
+from portal.vocabulary import AllegationCategory, ContactMethod, Finding, StaffRole
 from tests.browser import assert_valid_html
 from tests.portal.backoffice_support import audit_entries
 from tests.portal.search_support import AUDIT_KEY, file_case
@@ -281,6 +281,7 @@ def test_a_resident_corrects_their_contact_details(
         "1 Elm St",
     )
     assert person.language == "es" and complaint.preferred_language == "es"
+    assert person.contact_method is ContactMethod.EMAIL
     (entry,) = audit_entries(db, "complaint.contact_corrected")
     assert entry.actor_id is None and entry.object_id == filed.id
     assert entry.after is not None and entry.after["email"] == audit.PERSONAL
@@ -290,6 +291,10 @@ def test_a_resident_corrects_their_contact_details(
         ("old@example.org", "new@example.org", None)
     ]
     assert_valid_html({"contact": form, "contact-error": bad_page}, tmp_path)
+    # Removing the email we were to use switches contact to the phone still given.
+    client.post("/status/contact", data={"phone": "555 010 2000", "language": "es"})
+    person = _complaint(db, filed.id).complainants[0]
+    assert person.email is None and person.contact_method is ContactMethod.PHONE
 
 
 def test_the_resident_contact_page_is_in_spanish(db: Session, client: FlaskClient) -> None:
