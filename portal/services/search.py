@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.db import begin_write
 from portal.models import Complaint, InvolvedOfficer, SearchDocument, Staff
+from portal.models.search import TSVECTOR_INDEX
 from portal.services import audit
 from portal.services.permissions import Permission, has_permission
 from portal.vocabulary import CaseState, PublicStatus
@@ -236,6 +237,13 @@ def rebuild_index(
         last_id = ids[-1]
         if progress is not None:
             progress(done, total)
+    if session.get_bind().dialect.name == "postgresql":
+        # A bulk load leaves the new entries in the GIN index's pending list, which every search
+        # scans until autovacuum merges it (a search of 100,000 fresh cases took 160 ms instead
+        # of 1); merge it now, and give the planner the table's statistics.
+        session.execute(text(f"SELECT gin_clean_pending_list('{TSVECTOR_INDEX}'::regclass)"))
+        session.execute(text(f"ANALYZE {SearchDocument.__tablename__}"))
+        session.commit()
     return done
 
 
