@@ -59,12 +59,15 @@ def test_no_match_and_paging(db: Session, staff_client: StaffClient) -> None:
     assert 'href="/staff/search?page=2&amp;q=underpass"' in first
     second = client.get("/staff/search", query_string={"q": "underpass", "page": 2})
     assert len(references_in_table(second.get_data(as_text=True))) == 2
+    past = client.get("/staff/search", query_string={"q": "underpass", "page": 9})
+    assert "This page is past the last result." in past.get_data(as_text=True)
     none = client.get("/staff/search", query_string={"q": "zeppelin"}).get_data(as_text=True)
     assert "No case matches" in none
     shown = [e.detail or "" for e in audit_entries(db, "complaint.search")]
     assert [d.split()[1:3] for d in shown] == [
         ["results=27", "page=1"],
         ["results=27", "page=2"],
+        ["results=27", "page=9"],
         ["results=0", "page=1"],
     ]
 
