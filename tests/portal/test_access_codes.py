@@ -8,12 +8,14 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import clock
 from portal.models import AccessCodeReissue, AuditEntry, Correction, OutboxMessage, Staff
 from portal.services import access_codes, status
 from portal.services.caserules import CaseworkError
@@ -176,3 +178,43 @@ def test_only_intake_and_supervisors_reissue(
         )
     db.rollback()
     assert _works(db, filed.reference, filed.code)
+
+
+def test_a_browser_signed_in_with_the_old_code_is_signed_out(
+    db: Session, client: FlaskClient, app: Any, make_staff: Callable[..., Staff]
+) -> None:
+    filed = file_case(db)
+    assert (
+        client.post(
+            "/status", data={"reference": filed.reference, "access_code": filed.code}
+        ).status_code
+        == 200
+    )
+    assert client.get("/status/view").status_code == 200
+    done = access_codes.reissue_access_code(
+        db,
+        filed.id,
+        actor=make_staff(StaffRole.INTAKE),
+        now=clock.utcnow(),
+        method=access_codes.Method.PHOTO_ID_IN_PERSON,
+        note=None,
+        delivery=access_codes.Delivery.SHOWN,
+        access_code_key=KEY,
+        settings=MailSettings(),
+    )
+    db.commit()
+    ended = client.get("/status/view")
+    assert ended.status_code == 303 and ended.headers["Location"].endswith("/status")
+    assert client.get("/status/contact").status_code == 303
+    # Signing in again with the new code works and stays signed in.
+    assert done.access_code is not None
+    assert (
+        client.post(
+            "/status", data={"reference": filed.reference, "access_code": done.access_code}
+        ).status_code
+        == 200
+    )
+    assert client.get("/status/view").status_code == 200
+    assert client.get("/status/contact").status_code == 200
+    other = app.test_client()  # a browser that never signed in sees nothing either way
+    assert other.get("/status/view").status_code == 303
