@@ -183,3 +183,28 @@ def test_lantern_search_reindex_indexes_cases_that_arrived_in_bulk(
     assert result.exit_code == 0, result.output
     assert "search index rebuilt: 2 cases" in result.output
     assert sorted(find(db, intake, "arrival")) == sorted([first.id, second.id])
+
+
+def test_a_confirmed_officer_match_makes_the_roster_name_searchable(
+    db: Session, intake: Staff, make_staff: Callable[..., Staff]
+) -> None:
+    from portal.models import InvolvedOfficer, Officer
+    from portal.services import early_warning
+
+    roster = Officer(first_name="Patricia", last_name="Okafor", badge_number="123", source="roster")
+    imported = Officer(
+        first_name="P.", last_name="Okafor", badge_number="0123", source="ppd-history"
+    )
+    db.add_all([roster, imported])
+    db.commit()
+    filed = file_case(db, narrative="Stopped without a reason.")
+    db.add(InvolvedOfficer(complaint_id=filed.id, officer_id=imported.id))
+    db.commit()
+    search.reindex_complaint(db, filed.id, now=NOW)
+    db.commit()
+    assert find(db, intake, "patricia okafor") == []
+    early_warning.decide_match(
+        db, imported.id, roster.id, confirm=True, actor=make_staff(StaffRole.SUPERVISOR), now=NOW
+    )
+    db.commit()
+    assert find(db, intake, "patricia okafor") == [filed.id]
