@@ -157,6 +157,10 @@ from portal.doctor_cli import register as _register_doctor  # noqa: E402
 
 _register_doctor(main)
 
+from portal.search_cli import register as _register_search  # noqa: E402
+
+_register_search(main)
+
 from portal.backup_cli import register as _register_backup  # noqa: E402
 
 _register_backup(main)

@@ -121,6 +121,11 @@ def run_demo(*, releases: Path, site_out: Path, cases: int) -> list[str]:
         engine = make_engine(url)
         try:
             seed_cases(engine, cases, DEMO_SEED, now=DEMO_NOW, progress=False)
+            from portal.db import session_factory
+            from portal.services.search import rebuild_index
+
+            with session_factory(engine)() as session:  # so staff can search the demo cases
+                rebuild_index(session, now=DEMO_NOW)
         finally:
             engine.dispose()
         done.append(f"seeded {cases:,} synthetic demo cases")

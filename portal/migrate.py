@@ -24,3 +24,15 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database at ``database_url`` up to ``revision`` (creating it if needed)."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic ``include_object`` hook: leave out the search index's backend-specific objects
+    (FTS5 tables on SQLite, the tsvector column and its GIN index on PostgreSQL), which the
+    ORM does not describe (see ``portal.models.search``)."""
+    from portal.models.search import is_backend_specific
+
+    table = getattr(getattr(obj, "table", None), "name", None)
+    return not is_backend_specific(name, type_, table)

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 NAV_ITEMS: list[tuple[str, object]] = [
     ("backoffice.home", _l("Home")),
     ("backoffice.case_queue", _l("Case queue")),
+    ("backoffice.case_search", _l("Find a case")),
     ("backoffice.staff_intake", _l("Enter a complaint")),
     ("backoffice.closed_cases", _l("Closed cases")),
     ("backoffice.agency_list", _l("Referral directory")),

@@ -6,6 +6,7 @@ from portal.backoffice import (  # noqa: F401
     actions,
     admin,
     case,
+    corrections,
     directory,
     early_warning,
     home,
@@ -13,4 +14,5 @@ from portal.backoffice import (  # noqa: F401
     queue,
     records,
     reports,
+    search,
 )

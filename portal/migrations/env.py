@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from portal.db import make_engine
+from portal.migrate import include_object
 from portal.models import Base
 
 config = context.config
@@ -32,6 +33,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things in place
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -21,12 +21,15 @@ from portal.models.complaint import (
     Officer,
     StatusEvent,
 )
+from portal.models.corrections import AccessCodeReissue, Correction
 from portal.models.lookup import LookupLock
 from portal.models.officer_match import OfficerMatch
 from portal.models.records import Disposal, LegalHold
+from portal.models.search import SearchDocument
 from portal.models.staff import AuditEntry, RecoveryCode, SignInLock, Staff
 
 __all__ = [
+    "AccessCodeReissue",
     "Activity",
     "Agency",
     "Allegation",
@@ -38,6 +41,7 @@ __all__ = [
     "Complainant",
     "Complaint",
     "ComplaintLink",
+    "Correction",
     "Disposal",
     "InternalNote",
     "InvolvedOfficer",
@@ -48,6 +52,7 @@ __all__ = [
     "OutboxMessage",
     "RecoveryCode",
     "Referral",
+    "SearchDocument",
     "SignInLock",
     "Staff",
     "StatusEvent",

@@ -38,6 +38,7 @@ from portal.models import (
 )
 from portal.services.caserules import CaseworkError, record, require, start_write
 from portal.services.permissions import Permission
+from portal.services.search import reindex_complaint
 from portal.vocabulary import AllegationCategory, Finding
 
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "early_warning.default.toml"
@@ -611,12 +612,21 @@ def decide_match(
         raise CaseworkError("This pair is not suggested any more; the list was refreshed.")
     moved = 0
     if confirm:
+        touched = list(
+            session.scalars(
+                select(InvolvedOfficer.complaint_id)
+                .where(InvolvedOfficer.officer_id == imported.id)
+                .distinct()
+            )
+        )
         result: Any = session.execute(
             update(InvolvedOfficer)
             .where(InvolvedOfficer.officer_id == imported.id)
             .values(officer_id=roster.id)
         )
         moved = int(result.rowcount)
+        for complaint_id in touched:  # the roster officer's name is searchable now
+            reindex_complaint(session, complaint_id, now=now)
     match = OfficerMatch(
         officer_id=imported.id,
         roster_officer_id=roster.id,

@@ -32,6 +32,7 @@ from portal.services.evidence import StoredFile
 from portal.services.identifiers import hash_access_code, new_access_code, new_reference
 from portal.services.mail import queue_email
 from portal.services.receipt_email import ReceiptSettings, render_receipt_email
+from portal.services.search import reindex_complaint
 from portal.vocabulary import (
     AgeBand,
     AllegationCategory,
@@ -391,6 +392,7 @@ def file_complaint(
                 now=now,
                 receipt=receipt or ReceiptSettings(),
             )
+            reindex_complaint(session, complaint.id, now=now)
             if before_commit is not None:
                 before_commit(session, complaint)
             session.commit()

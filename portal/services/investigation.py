@@ -26,6 +26,7 @@ from portal.services.casework import (
 )
 from portal.services.notify import MailSettings, RenderedEmail, render
 from portal.services.permissions import Permission
+from portal.services.search import reindex_complaint
 from portal.vocabulary import AllegationCategory, CaseState, Discipline, Finding
 from portal.workflow import Action
 
@@ -112,6 +113,7 @@ def add_involved_officer(
         },
         personal=("name_given", "badge_given", "description"),
     )
+    reindex_complaint(session, complaint.id, now=now)
     return involved
 
 
@@ -148,6 +150,7 @@ def identify_officer(
         {"officer_id": officer_id, "is_unknown": involved.is_unknown},
         detail=f"involved_officer={involved.id}",
     )
+    reindex_complaint(session, complaint.id, now=now)
     return involved
 
 

@@ -3,8 +3,10 @@
 The templates are plain-text Jinja2 files under ``portal/backoffice/templates/mail/``; their
 strings live in the back-office catalog (``portal/backoffice/translations``) and are translated
 through a Babel ``Translations`` object for the complainant's language, so the same email comes
-out of a web request, a command or a test. No email ever contains the access code (the office
-does not have it: only its keyed hash is stored), internal reasons, notes or staff names.
+out of a web request, a command or a test. No email contains the access code (the office
+does not have it: only its keyed hash is stored), internal reasons, notes or staff names — except
+``access_code``, the new code a staff member sends on request after verifying the complainant's
+identity (``portal.services.access_codes``).
 
 ``notify_complainants`` queues one email per complainant who gave an email address, in the
 caller's transaction (``portal.services.mail.queue_email``): the email exists if and only if the

@@ -30,6 +30,9 @@ class Permission(StrEnum):
     CASE_DECIDE = "case.decide"  # final findings, discipline, close
     CASE_MESSAGE = "case.message"  # message the complainant
     CASE_LINK = "case.link"  # link duplicate / related complaints
+    CASE_SEARCH = "case.search"  # find any case by name, contact, officer, words (audited)
+    CASE_CORRECT = "case.correct"  # correct a complaint's details after filing (history kept)
+    ACCESS_CODE_REISSUE = "access_code.reissue"  # new access code after verifying identity
     REFERRAL_DIRECTORY = "referral.directory"  # maintain the agencies and service providers
     APPEAL_DECIDE = "appeal.decide"  # decide a complainant's appeal
     REPORT_VIEW = "report.view"  # internal trend report (management)
@@ -55,10 +58,14 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
             P.CASE_MESSAGE,
             P.CASE_LINK,
             P.REFERRAL_DIRECTORY,
+            P.CASE_SEARCH,
+            P.CASE_CORRECT,
+            P.ACCESS_CODE_REISSUE,
         }
     ),
     StaffRole.INVESTIGATOR: frozenset(
         {P.CASE_QUEUE, P.CASE_VIEW, P.CASE_INVESTIGATE, P.CASE_MESSAGE, P.CASE_LINK}
+        | {P.CASE_SEARCH, P.CASE_CORRECT}
     ),
     StaffRole.SUPERVISOR: frozenset(
         {
@@ -79,6 +86,9 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
             P.RECORDS_SCHEDULE,
             P.RECORDS_HOLD,
             P.RECORDS_SUBJECT_REQUEST,
+            P.CASE_SEARCH,
+            P.CASE_CORRECT,
+            P.ACCESS_CODE_REISSUE,
         }
     ),
     # Runs the system, not the cases: no personal data of any complaint.

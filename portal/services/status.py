@@ -128,6 +128,10 @@ def _lock_key(reference: str, key: str) -> str:
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
+#: The lookup lock's key of a reference (e.g. to lift the lock when a new code is issued).
+lookup_lock_key = _lock_key
+
+
 # The status page's one round trip, built once (statement construction and its cache key cost
 # more than the query itself): the complaint by reference, the reference's lock, and — only when
 # the stored code hash equals the one typed — the complaint's public events. The join merely

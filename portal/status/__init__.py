@@ -4,6 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("status", __name__, url_prefix="/status", template_folder="templates")
 
-from portal.status import views  # noqa: E402,F401  (registers the routes on bp)
+# Importing the view modules registers their routes on bp.
+from portal.status import (  # noqa: E402
+    code_guard,  # noqa: F401  (a replaced access code ends status sessions)
+    contact,  # noqa: F401  (correcting contact details)
+    views,  # noqa: F401
+)
 
 __all__ = ["bp"]

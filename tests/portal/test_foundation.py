@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from portal import create_app
 from portal.config import ConfigError
 from portal.forms import LanternForm
-from portal.migrate import alembic_config
+from portal.migrate import alembic_config, include_object
 from portal.models import Base
 
 
@@ -29,7 +29,9 @@ def test_migrations_have_a_single_head() -> None:
 
 def test_migrations_produce_exactly_the_models_schema(engine: Engine) -> None:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
         diff = compare_metadata(context, Base.metadata)
     assert diff == [], f"migrations and models differ: {diff}"
 
