@@ -18,6 +18,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.models import (
+    AccessCodeReissue,
     Activity,
     Appeal,
     Attachment,
@@ -25,6 +26,7 @@ from portal.models import (
     Complainant,
     Complaint,
     ComplaintLink,
+    Correction,
     Disposal,
     InternalNote,
     InvolvedOfficer,
@@ -33,7 +35,7 @@ from portal.models import (
     StatusEvent,
     SurveyResponse,
 )
-from portal.services import audit, evidence
+from portal.services import audit, evidence, search
 from portal.vocabulary import AgeBand
 
 ERASURE = "complainant_erasure"
@@ -57,6 +59,21 @@ def _age_band(age: int | None) -> AgeBand | None:
         if age <= upper:
             return band
     return AgeBand.AGE_65_PLUS
+
+
+def redact_corrections(session: Session, complaint_id: int, subject: str | None = None) -> None:
+    """Remove the personal values kept by the correction history of a case (all of it, or of
+    one ``subject`` such as ``complainant:<id>``): the earlier values of a corrected name or
+    address are personal data too. Staff's reasons may quote them, so they go as well."""
+    where = [Correction.complaint_id == complaint_id]
+    if subject is not None:
+        where.append(Correction.subject == subject)
+    session.execute(
+        update(Correction)
+        .where(*where, Correction.is_personal.is_(True))
+        .values(before_value=None, after_value=None)
+    )
+    session.execute(update(Correction).where(*where).values(reason=REMOVED))
 
 
 def redact_complainant(person: Complainant) -> None:
@@ -123,6 +140,14 @@ def redact_case(session: Session, complaint: Complaint, *, now: dt.datetime) -> 
     )
     # Emails are copies of what was said to the complainants, with their addresses.
     session.execute(delete(OutboxMessage).where(OutboxMessage.complaint_id == cid))
+    redact_corrections(session, cid)
+    session.execute(
+        update(AccessCodeReissue)
+        .where(AccessCodeReissue.complaint_id == cid)
+        .values(verification_note=None)
+    )
+    # Staff search must no longer find the case by what was removed.
+    search.reindex_complaint(session, cid, now=now)
 
 
 def remove_evidence(

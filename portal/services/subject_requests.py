@@ -46,8 +46,9 @@ from portal.models import (
     StatusEvent,
     SurveyResponse,
 )
-from portal.services import evidence, retention
+from portal.services import evidence, retention, search
 from portal.services.caserules import CaseworkError, load_complaint, record, require
+from portal.services.disposal import redact_corrections
 from portal.services.legal_holds import active_hold
 from portal.services.notify import BACKOFFICE_TRANSLATIONS, MAIL_TEMPLATES, language_of
 from portal.services.permissions import Permission
@@ -445,11 +446,14 @@ def erase_complainant(
             )
         )
     retention.redact_complainant(person)
+    redact_corrections(session, complaint_id, f"complainant:{person.id}")
     others = [p for p in complaint.complainants if p.id != person.id and p.id not in done]
     files = 0
     if not others:
         retention.redact_case(session, complaint, now=now)
         files = retention.remove_evidence(session, complaint_id, folder, now=now)
+    else:
+        search.reindex_complaint(session, complaint_id, now=now)
     retention.record_disposal(
         session,
         complaint_id,
