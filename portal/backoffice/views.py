@@ -6,10 +6,12 @@ from portal.backoffice import (  # noqa: F401
     actions,
     admin,
     case,
+    contact,
     directory,
     early_warning,
     home,
     intake,
+    letters,
     queue,
     reports,
 )

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     STAFF_MANAGE = "staff.manage"  # add, disable, enable, reset staff accounts
     OFFICER_EARLY_WARNING = "officer.early_warning"  # early-warning flags and the cases behind
     OFFICER_MATCH = "officer.match"  # confirm or reject imported officers' roster matches
+    LETTERS_PRINT = "letters.print"  # print queued letters to complainants, mark them mailed
 
 
 P = Permission
@@ -52,6 +53,7 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
             P.CASE_MESSAGE,
             P.CASE_LINK,
             P.REFERRAL_DIRECTORY,
+            P.LETTERS_PRINT,
         }
     ),
     StaffRole.INVESTIGATOR: frozenset(
@@ -73,6 +75,7 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
             P.REPORT_VIEW,
             P.OFFICER_EARLY_WARNING,
             P.OFFICER_MATCH,
+            P.LETTERS_PRINT,
         }
     ),
     # Runs the system, not the cases: no personal data of any complaint.
