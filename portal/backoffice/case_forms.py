@@ -241,7 +241,10 @@ class CallForm(CaseForm):
     )
     party = SelectField(
         _l("With"),
-        choices=[SelectChoice(p.value, lazy_label(p)) for p in CallParty],
+        choices=[
+            SelectChoice("", _l("Choose who was on the phone")),
+            *[SelectChoice(p.value, lazy_label(p)) for p in CallParty],
+        ],
         default=CallParty.COMPLAINANT.value,
         validators=[InputRequired(_l("Say who was on the phone."))],
     )
