@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import Activity, Staff
@@ -111,3 +112,18 @@ def record_call(
         detail=f"activity={call.id}",
     )
     return call
+
+
+def call_log(session: Session, complaint_id: int) -> list[Activity]:
+    """The phone calls recorded on a case, oldest first (number and note are personal: a view
+    for a role without ``case.view`` shows ``masked_number`` and no note)."""
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(
+                Activity.complaint_id == complaint_id,
+                Activity.kind == ActivityKind.PHONE_CALL,
+            )
+            .order_by(Activity.occurred_at, Activity.id)
+        )
+    )

@@ -1,6 +1,7 @@
 """The "Letters to print" page and the case page's contact section in Debian Chromium: axe WCAG
 2.1 AA before and after marking letters printed, a phone call recorded with the keyboard alone
-(first with a mistake, whose page is checked too), and the Nu HTML Checker on every page."""
+(first with a mistake, whose page is checked too), and the Nu HTML Checker on every page (also a
+commissioner's closed case, its calls' numbers masked)."""
 
 from __future__ import annotations
 
@@ -131,5 +132,8 @@ def test_letters_and_case_pages_are_valid_html(app: Any, db: Session, tmp_path: 
         "case": client.get(f"/staff/cases/{open_case.id}").get_data(as_text=True),
         "call_error": error.get_data(as_text=True),
     }
-    assert closed.reference in pages["letters"]
+    commissioner = app.test_client()
+    sign_in_session(commissioner, create_staff(db, StaffRole.COMMISSIONER))
+    pages["closed_case"] = commissioner.get(f"/staff/closed/{open_case.id}").get_data(as_text=True)
+    assert closed.reference in pages["letters"] and "•••• 99" in pages["closed_case"]
     assert_valid_html(pages, tmp_path)

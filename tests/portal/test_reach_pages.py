@@ -314,3 +314,30 @@ def test_calls_are_limited_by_role_and_kept_out_of_the_activity_form(db: Session
         )
     assert calls.masked_number("+1 (555) 010-0199") == "•••• 99"
     assert calls.masked_number(None) == ""
+
+
+def test_commissioners_see_call_attempts_with_the_number_masked(
+    db: Session, staff_client: StaffClient
+) -> None:
+    supervisor = create_staff(db, StaffRole.SUPERVISOR)
+    complaint = _closed_with_letter(db, supervisor)
+    for outcome in (CallOutcome.NO_ANSWER, CallOutcome.WRONG_NUMBER):
+        calls.record_call(
+            db,
+            complaint.id,
+            direction=CallDirection.MADE,
+            party=CallParty.COMPLAINANT,
+            number="+1 (555) 010-0199",
+            occurred_at=NOW - dt.timedelta(minutes=5),
+            outcome=outcome,
+            note="Her neighbour says she moved to Ohio.",
+            actor=supervisor,
+            now=NOW,
+        )
+    db.commit()
+    client, _ = staff_client(StaffRole.COMMISSIONER)
+    text = _text(client.get(f"/staff/closed/{complaint.id}").get_data(as_text=True))
+    assert "2 phone calls" in text
+    assert "We called Complainant •••• 99 No answer" in text
+    assert "Wrong number" in text
+    assert "555" not in text and "Ohio" not in text and supervisor.name not in text
