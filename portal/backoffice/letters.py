@@ -65,6 +65,7 @@ def _render(
             form=form,
             to_print=[lt for lt in waiting if lt.message.status is OutboxStatus.PENDING],
             to_mail=[lt for lt in waiting if lt.message.status is OutboxStatus.PRINTED],
+            mailed=letters.recently_mailed(db_session(), now=clock.utcnow()),
             selected=selected,
             error=error,
             max_batch=MAX_BATCH,
@@ -104,13 +105,13 @@ def letter_pdf(letter_id: int) -> Response:
 @bp.post("/letters")
 @requires(Permission.LETTERS_PRINT)
 def letters_act() -> Response | BaseResponse | tuple[str, int]:
-    """Download the selected letters as one PDF, or mark them printed or mailed."""
+    """Download the selected letters as one PDF, or mark them printed, mailed or returned."""
     form = LettersForm()
     ids = {int(v) for v in request.form.getlist("letter") if v.isdigit()}
     action = request.form.get("action", "")
     if not form.validate_on_submit():
         return _render(form, ids, _("The form expired. Try again."))
-    if action not in ("download", "printed", "mailed"):
+    if action not in ("download", "printed", "mailed", "returned"):
         return _render(form, ids, _("Choose what to do with the selected letters."))
     if not ids:
         return _render(form, ids, _("Choose at least one letter."))
@@ -127,14 +128,19 @@ def letters_act() -> Response | BaseResponse | tuple[str, int]:
     session.rollback()
     begin_write(session)
     try:
-        marked = letters.mark_letters(
-            session, sorted(ids), mailed=action == "mailed", actor=g.staff, now=clock.utcnow()
-        )
+        if action == "returned":
+            marked = letters.mark_returned(session, sorted(ids), actor=g.staff, now=clock.utcnow())
+        else:
+            marked = letters.mark_letters(
+                session, sorted(ids), mailed=action == "mailed", actor=g.staff, now=clock.utcnow()
+            )
         session.commit()
     except CaseworkError as refusal:
         session.rollback()
         return _render(form, ids, str(refusal))
-    if action == "mailed":
+    if action == "returned":
+        flash(_("Marked returned by the post: %(count)d letters.", count=len(marked)), "success")
+    elif action == "mailed":
         flash(_("Marked mailed: %(count)d letters.", count=len(marked)), "success")
     else:
         flash(_("Marked printed: %(count)d letters.", count=len(marked)), "success")

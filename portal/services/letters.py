@@ -60,7 +60,12 @@ PAGE_LAYOUTS: dict[str, dict[str, str]] = {
 
 PRINTED = "letter.printed"
 MAILED = "letter.mailed"
+RETURNED = "letter.returned"
 DOWNLOADED = "letter.download"
+#: ``last_error`` of a letter the post brought back (the undelivered-messages list shows it).
+RETURNED_BY_POST = "ReturnedByPost"
+#: How long mailed letters stay on the page, to be marked returned when the post brings one back.
+RECENTLY_MAILED = dt.timedelta(days=60)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +111,21 @@ def waiting_letters(session: Session) -> list[Letter]:
             OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.PRINTED)),
         )
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    )
+    return [Letter(message, reference) for message, reference in rows]
+
+
+def recently_mailed(session: Session, *, now: dt.datetime) -> list[Letter]:
+    """Letters mailed in the last ``RECENTLY_MAILED``, newest first (to mark one returned)."""
+    rows = session.execute(
+        select(OutboxMessage, Complaint.reference)
+        .outerjoin(Complaint, Complaint.id == OutboxMessage.complaint_id)
+        .where(
+            OutboxMessage.channel == MessageChannel.LETTER,
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.sent_at >= now - RECENTLY_MAILED,
+        )
+        .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
     )
     return [Letter(message, reference) for message, reference in rows]
 
@@ -213,6 +233,41 @@ def _audit(
     )
 
 
+def _locked(session: Session, ids: Sequence[int], actor: Staff) -> list[OutboxMessage]:
+    """The letters ``ids`` locked for update; ``CaseworkError`` for none or a missing one."""
+    require(actor, Permission.LETTERS_PRINT)
+    if not ids:
+        raise CaseworkError("Choose at least one letter.")
+    start_write(session)
+    wanted = sorted(set(ids))
+    rows = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(wanted), OutboxMessage.channel == MessageChannel.LETTER)
+            .order_by(OutboxMessage.id)
+            .with_for_update()
+        )
+    )
+    if len(rows) != len(wanted):
+        raise CaseworkError("One of the chosen letters does not exist.")
+    return rows
+
+
+def mark_returned(
+    session: Session, ids: Sequence[int], *, actor: Staff, now: dt.datetime
+) -> list[OutboxMessage]:
+    """Mark mailed letters as returned by the post: they become ``failed`` with ``last_error``
+    ``ReturnedByPost`` (the undelivered list shows them: someone must find a better address or
+    call). Audited on each case. Not committed. ``CaseworkError`` for a letter not mailed."""
+    rows = _locked(session, ids, actor)
+    if any(row.status is not OutboxStatus.SENT for row in rows):
+        raise CaseworkError("Only a mailed letter can come back from the post.")
+    for row in rows:
+        row.status, row.last_error = OutboxStatus.FAILED, RETURNED_BY_POST
+        _audit(session, row, RETURNED, actor=actor, now=now, before=OutboxStatus.SENT)
+    return rows
+
+
 def mark_letters(
     session: Session,
     ids: Sequence[int],
@@ -229,21 +284,7 @@ def mark_letters(
     letters, an id that is not a letter, or a letter already in that state or further on (e.g.
     someone else marked it meanwhile).
     """
-    require(actor, Permission.LETTERS_PRINT)
-    if not ids:
-        raise CaseworkError("Choose at least one letter.")
-    start_write(session)
-    wanted = sorted(set(ids))
-    rows = list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.id.in_(wanted), OutboxMessage.channel == MessageChannel.LETTER)
-            .order_by(OutboxMessage.id)
-            .with_for_update()
-        )
-    )
-    if len(rows) != len(wanted):
-        raise CaseworkError("One of the chosen letters does not exist.")
+    rows = _locked(session, ids, actor)
     allowed = (OutboxStatus.PENDING, OutboxStatus.PRINTED) if mailed else (OutboxStatus.PENDING,)
     if any(row.status not in allowed for row in rows):
         raise CaseworkError(

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import Activity, Complaint, OutboxMessage
-from portal.services import calls, investigation
+from portal.services import calls, investigation, letters
 from portal.vocabulary import (
     CallDirection,
     CallOutcome,
@@ -120,6 +120,10 @@ def test_letters_and_calls_are_accessible_and_work_by_keyboard(
 def test_letters_and_case_pages_are_valid_html(app: Any, db: Session, tmp_path: Any) -> None:
     closed, open_case = _seed(db)
     clerk = create_staff(db, StaffRole.INTAKE)
+    first = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+    assert first is not None
+    letters.mark_letters(db, [first.id], mailed=True, actor=clerk, now=dt.datetime.now(dt.UTC))
+    db.commit()
     client = app.test_client()
     sign_in_session(client, clerk)
     error = client.post(
@@ -136,4 +140,5 @@ def test_letters_and_case_pages_are_valid_html(app: Any, db: Session, tmp_path: 
     sign_in_session(commissioner, create_staff(db, StaffRole.COMMISSIONER))
     pages["closed_case"] = commissioner.get(f"/staff/closed/{open_case.id}").get_data(as_text=True)
     assert closed.reference in pages["letters"] and "•••• 99" in pages["closed_case"]
+    assert "1 mailed letter" in pages["letters"]
     assert_valid_html(pages, tmp_path)

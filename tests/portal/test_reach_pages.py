@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import Activity, Complaint, OutboxMessage, Staff
-from portal.services import calls, casework, clocks, investigation
+from portal.services import calls, casework, clocks, investigation, outbox
 from portal.services.notify import MailSettings
 from portal.vocabulary import (
     ActivityKind,
@@ -114,6 +114,25 @@ def test_letters_page_downloads_and_marks_printed_then_mailed(
     assert len(audit_entries(db, "letter.mailed")) == 2
     # A mailed letter can still be downloaded again (a lost envelope).
     assert client.get(f"/staff/letters/{one.id}.pdf").status_code == 200
+
+    # The post brings one back: it becomes undelivered, on the list and on its case.
+    assert "2 mailed letters" in text
+    back = client.post(
+        "/staff/letters", data={"letter": [two.id], "action": "returned"}, follow_redirects=True
+    )
+    assert "Marked returned by the post: 1 letters." in _text(back.get_data(as_text=True))
+    db.rollback()
+    assert [(m.id, m.last_error) for m in outbox.undelivered(db)] == [(two.id, "ReturnedByPost")]
+    [returned] = audit_entries(db, "letter.returned")
+    assert (returned.object_id, returned.after) == (second.id, {"status": "failed"})
+    supervisor_client, _ = staff_client(StaffRole.SUPERVISOR)
+    case_text = _text(supervisor_client.get(f"/staff/cases/{second.id}").get_data(as_text=True))
+    assert f"Failed: returned by the post (mailed {NOW:%Y-%m-%d})" in case_text
+    again = client.post("/staff/letters", data={"letter": [two.id], "action": "returned"})
+    assert again.status_code == 400
+    assert "Only a mailed letter can come back from the post." in _text(
+        again.get_data(as_text=True)
+    )
 
 
 def test_letters_page_explains_a_refusal_and_keeps_the_selection(
