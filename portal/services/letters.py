@@ -48,13 +48,14 @@ PAGE_LAYOUTS: dict[str, dict[str, str]] = {
         "window_width": "3.6in",
         "window_height": "0.95in",
     },
-    # A4, DIN 5008 form B for a DL/C5-6 window envelope (address field 45 mm from the top).
+    # A4, DIN 5008 form B for a DL window envelope: the address field is 45–90 mm from the top,
+    # the return address ends at 62.7 mm where the recipient's lines start.
     "a4": {
         "size": "A4",
         "margin": "15mm 20mm 22mm 20mm",
-        "window_top": "30mm",
+        "window_top": "43mm",  # 58 mm from the page's edge
         "window_width": "85mm",
-        "window_height": "40mm",
+        "window_height": "32mm",
     },
 }
 

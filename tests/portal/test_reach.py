@@ -226,30 +226,45 @@ def test_closure_letter_prints_in_spanish_with_only_what_the_letter_needs(
     assert metadata["/Title"] == "Oficina de Supervisión Policial"
 
 
-def test_the_letter_sits_in_the_envelope_window(db: Session, supervisor: Staff) -> None:
-    """US Letter tri-folded into a #10 window envelope: the window shows the band from about
-    2.0 to 3.2 inches below the top edge, 7/8 inch from the left (see PAGE_LAYOUTS)."""
+@pytest.mark.parametrize(
+    ("page_size", "size_mm", "left_mm", "down_mm"),
+    [
+        # US Letter tri-folded into a #10 window envelope: the window shows the band about
+        # 2.0–3.2 in (51–81 mm) below the top edge, 7/8 in (22 mm) from the left.
+        ("letter", (215.9, 279.4), (20, 26), (51, 81)),
+        # A4 in a DL window envelope, DIN 5008 form B: recipient zone 62.7–90 mm, 20 mm left.
+        ("a4", (210.0, 297.0), (19, 21), (62.7, 90)),
+    ],
+)
+def test_the_letter_sits_in_the_envelope_window(
+    db: Session,
+    supervisor: Staff,
+    page_size: str,
+    size_mm: tuple[float, float],
+    left_mm: tuple[float, float],
+    down_mm: tuple[float, float],
+) -> None:
     complaint = _complainant(db, state=CaseState.EARLY_RESOLUTION)
     investigation.close(db, complaint.id, actor=supervisor, now=T0)
     db.commit()
-    pdf = pypdf.PdfReader(
-        io.BytesIO(letters.render_pdf(letters.waiting_letters(db), letters.LetterSettings()))
-    )
+    settings = letters.LetterSettings(office_address=("200 Main Street",), page=page_size)
+    pdf = pypdf.PdfReader(io.BytesIO(letters.render_pdf(letters.waiting_letters(db), settings)))
     page = pdf.pages[0]
-    height = float(page.mediabox.height)
-    assert (float(page.mediabox.width), height) == (612, 792)  # 8.5 × 11 in
+    mm = 25.4 / 72
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    assert (round(width * mm, 1), round(height * mm, 1)) == size_mm
     where: dict[str, tuple[float, float]] = {}
 
     def visit(text: str, cm: list[float], tm: list[float], *_: Any) -> None:
         x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
         if text.strip():
-            where.setdefault(text.strip(), (x / 72, (height - y) / 72))
+            where.setdefault(text.strip(), (x * mm, (height - y) * mm))
 
     page.extract_text(visitor_text=visit)
     for line in ("Ana Pérez", "12 Calle Mayor, Apt 3", "Springfield, IL 62701"):
         left, down = where[line]
-        assert 0.8 <= left <= 1.0 and 2.0 <= down <= 3.2, (line, left, down)
+        assert left_mm[0] <= left <= left_mm[1] and down_mm[0] <= down <= down_mm[1], (line, where)
 
 
 # --- SMS through the drainer ------------------------------------------------------------------
@@ -510,3 +525,29 @@ def test_only_the_letter_roles_may_print(db: Session, supervisor: Staff) -> None
         letters.mark_letters(db, [row.id, row.id + 999], mailed=True, actor=supervisor, now=T0)
     db.rollback()
     assert _rows(db)[0].status is OutboxStatus.PENDING
+
+
+def test_lantern_mail_send_sends_the_sms_too(
+    database_url: str, db: Session, supervisor: Staff, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from portal.cli import main
+
+    complaint = _complainant(db, phone="555 010 0199", address=None)
+    casework.screen(
+        db,
+        complaint.id,
+        ScreeningOutcome.INVESTIGATE,
+        actor=supervisor,
+        now=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1),
+        settings=SMS_ON,
+    )
+    db.commit()
+    env = {"LANTERN_DATABASE_URL": database_url, "LANTERN_INSTANCE_PATH": str(tmp_path)}
+    off = CliRunner().invoke(main, ["mail", "send"], env=env)
+    assert "sent 0, will retry 0, failed 0" in off.output  # SMS off: the SMS waits
+    result = CliRunner().invoke(main, ["mail", "send"], env=env | {"LANTERN_SMS_URL": "file:"})
+    assert result.exit_code == 0, result.output
+    assert "sent 1, will retry 0, failed 0" in result.output
+    assert len(list((tmp_path / "sms").glob("*.sms.json"))) == 1
