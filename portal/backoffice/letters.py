@@ -82,14 +82,18 @@ def letters_list() -> tuple[str, int]:
 
 
 def _download(found: list[letters.Letter], name: str) -> Response:
-    """Audit (committed) then send the PDF of ``found``."""
-    pdf = letters.render_pdf(found, _settings())
+    """Bring unmailed letters up to corrected addresses, audit (committed), send the PDF."""
+    settings = _settings()
     session = db_session()
     session.rollback()
     begin_write(session)
-    letters.record_download(session, found, actor=g.staff, now=clock.utcnow())
-    session.commit()
-    return _pdf(pdf, name)
+    ids = [letter.message.id for letter in found]
+    found = letters.letters_by_id(session, ids)
+    now = clock.utcnow()
+    letters.follow_corrections(session, found, actor=g.staff, now=now)
+    letters.record_download(session, found, actor=g.staff, now=now)
+    session.commit()  # before rendering: no write lock held for the seconds a batch takes
+    return _pdf(letters.render_pdf(found, settings), name)
 
 
 @bp.get("/letters/<int:letter_id>.pdf")

@@ -188,6 +188,10 @@ class OutboxMessage(Base):
     complaint_id: Mapped[int | None] = mapped_column(
         ForeignKey("complaints.id", ondelete="SET NULL"), index=True, comment="Related complaint"
     )
+    complainant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("complainants.id", ondelete="SET NULL"),
+        comment="The complainant it goes to (letters follow a corrected address until printed)",
+    )
     channel: Mapped[MessageChannel] = mapped_column(
         enum_column(MessageChannel),
         default=MessageChannel.EMAIL,

@@ -61,6 +61,7 @@ PAGE_LAYOUTS: dict[str, dict[str, str]] = {
 
 PRINTED = "letter.printed"
 MAILED = "letter.mailed"
+READDRESSED = "letter.readdressed"
 RETURNED = "letter.returned"
 DOWNLOADED = "letter.download"
 #: ``last_error`` of a letter the post brought back (the undelivered-messages list shows it).
@@ -200,6 +201,45 @@ def render_pdf(letters: Sequence[Letter], settings: LetterSettings) -> bytes:
     pages = [page for document in documents for page in document.pages]
     pdf: bytes = documents[0].copy(pages).write_pdf()
     return pdf
+
+
+def follow_corrections(
+    session: Session, letters: Sequence[Letter], *, actor: Staff, now: dt.datetime
+) -> int:
+    """Give each letter not yet mailed its complainant's current name and postal address (when
+    staff corrected them after the letter was queued; a removed address changes nothing).
+    Each change is audited (``letter.readdressed``, the address masked). Not committed.
+    Returns how many letters changed."""
+    from portal.models import Complainant
+    from portal.services.reach import postal_block
+
+    require(actor, Permission.LETTERS_PRINT)
+    changed = 0
+    for letter in letters:
+        message = letter.message
+        if message.complainant_id is None or message.status not in (
+            OutboxStatus.PENDING,
+            OutboxStatus.PRINTED,
+        ):
+            continue
+        person = session.get(Complainant, message.complainant_id)
+        block = postal_block(person) if person is not None else None
+        if block is None or block == message.to_address:
+            continue
+        message.to_address = block
+        changed += 1
+        audit.record(
+            session,
+            actor_id=actor.id,
+            action=READDRESSED,
+            object_type="complaint" if message.complaint_id is not None else "outbox",
+            object_id=message.complaint_id if message.complaint_id is not None else message.id,
+            before={"to_address": audit.PERSONAL},
+            after={"to_address": audit.PERSONAL},
+            detail=f"outbox={message.id}",
+            now=now,
+        )
+    return changed
 
 
 def record_download(

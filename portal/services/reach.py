@@ -38,6 +38,7 @@ class Route:
     channel: MessageChannel
     address: str  # email address, phone number, or name and postal address (lines)
     language: str
+    person: Complainant | None = None
 
 
 def _language(person: Complainant, complaint: Complaint) -> str:
@@ -65,14 +66,14 @@ def person_routes(person: Complainant, complaint: Complaint, *, sms_enabled: boo
     routes: list[Route] = []
     prefers = person.contact_method
     if letter and prefers is ContactMethod.POST:
-        routes.append(Route(MessageChannel.LETTER, letter, language))
+        routes.append(Route(MessageChannel.LETTER, letter, language, person))
     elif email:
-        routes.append(Route(MessageChannel.EMAIL, email, language))
+        routes.append(Route(MessageChannel.EMAIL, email, language, person))
     elif letter:
-        routes.append(Route(MessageChannel.LETTER, letter, language))
+        routes.append(Route(MessageChannel.LETTER, letter, language, person))
     gets_email = any(r.channel is MessageChannel.EMAIL for r in routes)
     if sms_enabled and phone and (prefers is ContactMethod.PHONE or not gets_email):
-        routes.append(Route(MessageChannel.SMS, phone, language))
+        routes.append(Route(MessageChannel.SMS, phone, language, person))
     return routes
 
 
@@ -162,6 +163,7 @@ def queue_for_complainants(
         row = OutboxMessage(
             message_id=new_message_id(),
             complaint_id=complaint.id,
+            complainant_id=route.person.id if route.person is not None else None,
             channel=route.channel,
             to_address=route.address,
             subject=message.subject,

@@ -360,3 +360,32 @@ def test_commissioners_see_call_attempts_with_the_number_masked(
     assert "We called Complainant •••• 99 No answer" in text
     assert "Wrong number" in text
     assert "555" not in text and "Ohio" not in text and supervisor.name not in text
+
+
+def test_a_letter_not_yet_mailed_follows_a_corrected_address(
+    db: Session, staff_client: StaffClient
+) -> None:
+    supervisor = create_staff(db, StaffRole.SUPERVISOR)
+    complaint = _closed_with_letter(db, supervisor)
+    [letter] = _letters(db)
+    assert letter.complainant_id == complaint.complainants[0].id
+    person = db.get(Complaint, complaint.id).complainants[0]  # type: ignore[union-attr]
+    person.postal_address = "88 New Road\nShelbyville, IL 62565"
+    db.commit()
+    client, _ = staff_client(StaffRole.INTAKE)
+    pdf = client.get(f"/staff/letters/{letter.id}.pdf").data
+    text = " ".join(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert "88 New Road" in text and "Calle Mayor" not in text
+    assert _letters(db)[0].to_address == "Alex Resident\n88 New Road\nShelbyville, IL 62565"
+    [entry] = audit_entries(db, "letter.readdressed")
+    assert entry.object_id == complaint.id and entry.after == {
+        "to_address": "[personal data changed]"
+    }
+    # Once mailed, the letter keeps the address it went to.
+    client.post("/staff/letters", data={"letter": [letter.id], "action": "mailed"})
+    db.rollback()  # a fresh snapshot before writing (SQLite)
+    person = db.get(Complaint, complaint.id).complainants[0]  # type: ignore[union-attr]
+    person.postal_address = "1 Third Street\nCapital City"
+    db.commit()
+    client.get(f"/staff/letters/{letter.id}.pdf")
+    assert "88 New Road" in _letters(db)[0].to_address

@@ -1,5 +1,5 @@
-"""outbox channels and phone calls: each queued message has a channel (email, letter, sms), a
-letter records when it was printed, the recipient holds a postal address; activities record phone
+"""outbox channels and phone calls: each queued message has a channel (email, letter, sms) and
+its complainant, a letter records when it was printed, the recipient holds a postal address; activities record phone
 calls (when, made or received, with whom, outcome, number)
 
 Revision ID: 0013
@@ -32,6 +32,23 @@ def upgrade() -> None:
                 nullable=False,
                 comment="email, letter or sms",
             )
+        )
+        batch_op.add_column(
+            sa.Column(
+                "complainant_id",
+                sa.Integer(),
+                nullable=True,
+                comment=(
+                    "The complainant it goes to (letters follow a corrected address until printed)"
+                ),
+            )
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_outbox_complainant_id_complainants"),
+            "complainants",
+            ["complainant_id"],
+            ["id"],
+            ondelete="SET NULL",
         )
         batch_op.add_column(
             sa.Column(
@@ -109,6 +126,7 @@ def downgrade() -> None:
         batch_op.drop_column("call_direction")
         batch_op.drop_column("occurred_at")
 
+    # Letters and SMS cannot exist before this revision: they go with it.
     op.execute("UPDATE outbox SET status = 'pending' WHERE status IN ('retrying', 'printed')")
     op.execute("DELETE FROM outbox WHERE channel <> 'email'")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
@@ -124,4 +142,8 @@ def downgrade() -> None:
             ),
         )
         batch_op.drop_column("printed_at")
+        batch_op.drop_constraint(
+            batch_op.f("fk_outbox_complainant_id_complainants"), type_="foreignkey"
+        )
+        batch_op.drop_column("complainant_id")
         batch_op.drop_column("channel")
