@@ -389,3 +389,25 @@ def test_a_letter_not_yet_mailed_follows_a_corrected_address(
     db.commit()
     client.get(f"/staff/letters/{letter.id}.pdf")
     assert "88 New Road" in _letters(db)[0].to_address
+
+
+def test_the_page_selects_at_most_one_pdf_of_letters(
+    db: Session, staff_client: StaffClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal.backoffice import letters as letters_page
+
+    monkeypatch.setattr(letters_page, "MAX_BATCH", 2)  # the limit, not a component: 2 for speed
+    supervisor = create_staff(db, StaffRole.SUPERVISOR)
+    for _ in range(3):
+        _closed_with_letter(db, supervisor)
+    one, two, three = _letters(db)
+    client, _ = staff_client(StaffRole.INTAKE)
+    page = client.get("/staff/letters").get_data(as_text=True)
+    assert re.search(rf'id="letter-{one.id}" checked', page)
+    assert re.search(rf'id="letter-{two.id}" checked', page)
+    assert re.search(rf'id="letter-{three.id}">', page)
+    too_many = client.post(
+        "/staff/letters", data={"letter": [one.id, two.id, three.id], "action": "download"}
+    )
+    assert too_many.status_code == 400
+    assert "Choose at most 2 letters for one PDF." in _text(too_many.get_data(as_text=True))
