@@ -36,12 +36,14 @@ def _config() -> dict[str, Any]:
 
 
 def drain_once(config: Mapping[str, Any]) -> Any:
-    """Drain the outbox once with the configured transport; return the ``DrainReport``."""
+    """Drain the outbox once with the configured transport (and SMS sender when ``SMS_URL`` is
+    set); return the ``DrainReport``."""
     from sqlalchemy.pool import NullPool
 
     from portal.clock import utcnow
     from portal.db import make_engine, session_factory
     from portal.services import outbox
+    from portal.services.sms import sms_sender_for
 
     engine = make_engine(str(config["DATABASE_URL"]), poolclass=NullPool)
     try:
@@ -50,6 +52,7 @@ def drain_once(config: Mapping[str, Any]) -> Any:
             outbox.transport_for(config),
             sender=str(config["MAIL_FROM"]),
             now=utcnow,
+            sms=sms_sender_for(config),
         )
     finally:
         engine.dispose()
@@ -94,7 +97,9 @@ def mail_group() -> None:
 @click.option("--interval", default=15.0, show_default=True, type=float)
 @click.option("--parent-pid", type=int, default=None, hidden=True)
 def mail_send(loop: bool, interval: float, parent_pid: int | None) -> None:
-    """Send every due email in the outbox (SMTP via LANTERN_SMTP_URL, else .eml files)."""
+    """Send every due email and SMS in the outbox (SMTP via LANTERN_SMTP_URL, else .eml files;
+    SMS via LANTERN_SMS_URL when set). Letters are printed from the staff "Letters to print"
+    page."""
     config = _config()
     if not loop:
         report = drain_once(config)

@@ -24,8 +24,14 @@ class Defaults:
     REDIS_URL: str | None = None  # rate-limit storage; memory:// when unset
     SMTP_URL: str | None = None  # smtp://user:pass@host:port ; unset → .eml files in outbox/
     MAIL_FROM = "Lantern <no-reply@localhost>"
+    # SMS to complainants: unset → off; file:///path (or file:) → one file per SMS in that
+    # folder (instance/sms by default); https://… → POST JSON to an SMS gateway
+    SMS_URL: str | None = None
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     OFFICE_NAME = "Office of Police Oversight"
+    OFFICE_ADDRESS = ""  # letterhead and return address: lines separated by ';'
+    OFFICE_PHONE = ""  # on letters and SMS, e.g. "(555) 010-0100"
+    LETTER_PAGE_SIZE = "letter"  # "letter" (US #10 window envelope) or "A4" (DIN 5008 DL window)
     UPLOAD_MAX_FILE_BYTES = 25 * MB
     UPLOAD_MAX_TOTAL_BYTES = 100 * MB
     # Districts residents can choose: "code=Label" pairs separated by ';'

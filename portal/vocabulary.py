@@ -238,13 +238,58 @@ class ActivityKind(StrEnum):
     EVIDENCE_RECEIVED = "evidence_received"
     BODY_WORN_CAMERA_REVIEW = "body_worn_camera_review"
     SITE_VISIT = "site_visit"
+    PHONE_CALL = "phone_call"  # recorded with the call form (direction, party, outcome, number)
     OTHER = "other"
 
 
+class CallDirection(StrEnum):
+    """Whether staff made the phone call or took it."""
+
+    MADE = "made"
+    RECEIVED = "received"
+
+
+class CallParty(StrEnum):
+    """Who was on the other end of a phone call."""
+
+    COMPLAINANT = "complainant"
+    WITNESS = "witness"
+    OFFICER = "officer"
+    AGENCY = "agency"
+    OTHER = "other"
+
+
+class CallOutcome(StrEnum):
+    """How a phone call went."""
+
+    REACHED = "reached"
+    LEFT_MESSAGE = "left_message"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    WRONG_NUMBER = "wrong_number"
+    DISCONNECTED = "disconnected"
+
+
+class MessageChannel(StrEnum):
+    """How a message to a complainant goes out (one outbox row per message and channel)."""
+
+    EMAIL = "email"
+    LETTER = "letter"  # printed and posted by staff (the "Letters to print" page)
+    SMS = "sms"  # through the configured SMS sender (LANTERN_SMS_URL)
+
+
 class OutboxStatus(StrEnum):
-    """Delivery state of a queued email."""
+    """Delivery state of a queued message (email, SMS or letter).
+
+    ``pending`` → (``retrying`` after a failed attempt, with ``last_error`` and the next try in
+    ``next_attempt_at``) → ``sent``, or ``failed`` once the sender refused it for good or the
+    attempts ran out. Letters go ``pending`` → ``printed`` → ``sent`` (mailed) by staff hands.
+    Undelivered and still trying: ``retrying``; given up: ``failed``.
+    """
 
     PENDING = "pending"
+    RETRYING = "retrying"
+    PRINTED = "printed"
     SENT = "sent"
     FAILED = "failed"
 

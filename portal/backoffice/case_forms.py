@@ -11,16 +11,21 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    TelField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.backoffice.labels import lazy_label
 from portal.forms import LanternForm
 from portal.vocabulary import (
     ActivityKind,
     AllegationCategory,
+    CallDirection,
+    CallOutcome,
+    CallParty,
     Discipline,
     Finding,
     ScreeningOutcome,
@@ -84,7 +89,11 @@ class ActivityForm(CaseForm):
         _l("Activity"),
         choices=[
             SelectChoice("", _l("Choose an activity")),
-            *[SelectChoice(k.value, lazy_label(k)) for k in ActivityKind],
+            *[
+                SelectChoice(k.value, lazy_label(k))
+                for k in ActivityKind
+                if k is not ActivityKind.PHONE_CALL  # the call form records calls
+            ],
         ],
         validators=[InputRequired(_l("Choose an activity."))],
     )
@@ -216,3 +225,53 @@ class AppealDecisionForm(CaseForm):
         _l("Decision as the complainant will read it"),
         [InputRequired(_l("Write the decision.")), Length(max=TEXT)],
     )
+
+
+class CallForm(CaseForm):
+    """Record a phone call made or taken on the case."""
+
+    direction = RadioField(
+        _l("Who called"),
+        choices=[
+            SelectChoice(CallDirection.MADE.value, _l("We called them")),
+            SelectChoice(CallDirection.RECEIVED.value, _l("They called us")),
+        ],
+        default=CallDirection.MADE.value,
+        validators=[InputRequired(_l("Say who called."))],
+    )
+    party = SelectField(
+        _l("With"),
+        choices=[
+            SelectChoice("", _l("Choose who was on the phone")),
+            *[SelectChoice(p.value, lazy_label(p)) for p in CallParty],
+        ],
+        default=CallParty.COMPLAINANT.value,
+        validators=[InputRequired(_l("Say who was on the phone."))],
+    )
+    number = TelField(
+        _l("Phone number"),
+        [InputRequired(_l("Enter the phone number.")), Length(max=40)],
+    )
+    day = DateField(_l("Date"), [InputRequired(_l("Give the date of the call."))])
+    time = TimeField(_l("Time (UTC)"), [InputRequired(_l("Give the time of the call."))])
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[
+            SelectChoice("", _l("Choose an outcome")),
+            *[SelectChoice(o.value, lazy_label(o)) for o in CallOutcome],
+        ],
+        validators=[InputRequired(_l("Choose how the call went."))],
+    )
+    note = TextAreaField(_l("Note"), [Optional(), Length(max=TEXT)])
+
+    def validate_number(self, field: TelField) -> None:
+        """Digits and the usual separators (the rule of ``portal.services.calls``)."""
+        from portal.services.calls import clean_number
+        from portal.services.caserules import CaseworkError
+
+        try:
+            clean_number(field.data or "")
+        except CaseworkError:
+            raise ValidationError(
+                _l("Enter the phone number with digits, like 555 010 0100.")
+            ) from None

@@ -9,12 +9,14 @@ from flask import current_app, g
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from portal import clock
 from portal.backoffice.case_forms import (
     ActivityForm,
     AllegationForm,
     AppealDecisionForm,
     AssignForm,
     ButtonForm,
+    CallForm,
     DecideForm,
     IdentifyOfficerForm,
     LinkForm,
@@ -130,11 +132,26 @@ def action_forms(case: CaseFile) -> dict[str, Any]:
             forms["appeal_id"] = waiting[-1].id
     if Permission.CASE_MESSAGE in may:
         forms["message"] = MessageForm(prefix="message")
+        forms["call"] = call_form(case)
     if Permission.CASE_LINK in may:
         forms["link"] = LinkForm(prefix="link")
     if Permission.CASE_VIEW in may:
         forms["note"] = NoteForm(prefix="note")
     return forms
+
+
+def call_form(case: CaseFile) -> CallForm:
+    """The phone-call form, filled in with now (UTC) and the first complainant's number."""
+    form = CallForm(prefix="call")
+    now = clock.utcnow()
+    if form.day.data is None:
+        form.day.data = now.date()
+    if form.time.data is None:
+        form.time.data = now.time().replace(second=0, microsecond=0)
+    if not form.number.data:
+        phones = [p.phone for p in case.complaint.complainants if p.phone]
+        form.number.data = phones[0] if phones else ""
+    return form
 
 
 def referral_outcome_form(referral_id: int) -> ReferralOutcomeForm:

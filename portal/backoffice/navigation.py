@@ -17,6 +17,7 @@ NAV_ITEMS: list[tuple[str, object]] = [
     ("backoffice.staff_intake", _l("Enter a complaint")),
     ("backoffice.closed_cases", _l("Closed cases")),
     ("backoffice.agency_list", _l("Referral directory")),
+    ("backoffice.letters_list", _l("Letters to print")),
     ("backoffice.trend_report", _l("Trend report")),
     ("backoffice.aggregate_report", _l("Aggregate report")),
     ("backoffice.early_warning_list", _l("Early warning")),

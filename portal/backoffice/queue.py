@@ -20,7 +20,7 @@ from portal.backoffice.guard import requires
 from portal.backoffice.labels import label
 from portal.backoffice.queue_forms import QueueFilterForm, status_choices
 from portal.request_db import db_session
-from portal.services import appeals
+from portal.services import appeals, calls
 from portal.services import queue as queue_service
 from portal.services.permissions import Permission, has_permission
 from portal.services.queue import QueueFilters, SortKey, StatusGroup
@@ -158,4 +158,5 @@ def closed_case(complaint_id: int) -> str:
         districts=dict(current_app.config["DISTRICT_CHOICES"]),
         appeal=appeal if may_decide else None,
         appeal_form=AppealDecisionForm(prefix="appeal") if appeal and may_decide else None,
+        calls=calls.call_log(session, complaint_id),
     )

@@ -9,7 +9,16 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, enum_column
-from portal.vocabulary import ActivityKind, AppealState, CaseState, OutboxStatus
+from portal.vocabulary import (
+    ActivityKind,
+    AppealState,
+    CallDirection,
+    CallOutcome,
+    CallParty,
+    CaseState,
+    MessageChannel,
+    OutboxStatus,
+)
 
 
 class CaseEvent(Base):
@@ -76,7 +85,8 @@ class Referral(Base):
 
 
 class Activity(Base):
-    """An investigation activity (interview, evidence request, camera review...)."""
+    """An investigation activity (interview, evidence request, camera review...) or a phone call
+    made or taken on the case (kind ``phone_call``, with the ``call_*`` columns filled in)."""
 
     __tablename__ = "activities"
 
@@ -89,6 +99,21 @@ class Activity(Base):
     summary: Mapped[str] = mapped_column(Text, default="", comment="PERSONAL: what was done")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), comment="Who logged it")
     created_at: Mapped[dt.datetime] = mapped_column(comment="When it was logged (UTC)")
+    occurred_at: Mapped[dt.datetime | None] = mapped_column(
+        comment="Phone calls: when the call took place (UTC)"
+    )
+    call_direction: Mapped[CallDirection | None] = mapped_column(
+        enum_column(CallDirection), comment="Phone calls: made or received"
+    )
+    call_party: Mapped[CallParty | None] = mapped_column(
+        enum_column(CallParty), comment="Phone calls: who was on the other end"
+    )
+    call_outcome: Mapped[CallOutcome | None] = mapped_column(
+        enum_column(CallOutcome), comment="Phone calls: reached, left a message, no answer..."
+    )
+    phone_number: Mapped[str | None] = mapped_column(
+        String(40), comment="PERSONAL: phone calls: the number called or calling"
+    )
 
 
 class ComplaintLink(Base):
@@ -151,7 +176,8 @@ class SurveyResponse(Base):
 
 
 class OutboxMessage(Base):
-    """An email queued in the same transaction as the change it reports (transactional outbox)."""
+    """A message to a complainant queued in the same transaction as the change it reports
+    (transactional outbox): an email or SMS the drainer sends, or a letter staff print and post."""
 
     __tablename__ = "outbox"
 
@@ -162,7 +188,20 @@ class OutboxMessage(Base):
     complaint_id: Mapped[int | None] = mapped_column(
         ForeignKey("complaints.id", ondelete="SET NULL"), index=True, comment="Related complaint"
     )
-    to_address: Mapped[str] = mapped_column(String(254), comment="PERSONAL: recipient")
+    complainant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("complainants.id", ondelete="SET NULL"),
+        comment="The complainant it goes to (letters follow a corrected address until printed)",
+    )
+    channel: Mapped[MessageChannel] = mapped_column(
+        enum_column(MessageChannel),
+        default=MessageChannel.EMAIL,
+        server_default=MessageChannel.EMAIL.value,
+        comment="email, letter or sms",
+    )
+    to_address: Mapped[str] = mapped_column(
+        Text,
+        comment="PERSONAL: recipient (email address, phone number, or name and postal address)",
+    )
     subject: Mapped[str] = mapped_column(String(255), comment="Subject")
     body_text: Mapped[str] = mapped_column(Text, comment="PERSONAL: plain-text body")
     language: Mapped[str] = mapped_column(String(8), default="en", comment="Language")
@@ -174,5 +213,11 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text, comment="Last delivery error (no PII)")
     created_at: Mapped[dt.datetime] = mapped_column(comment="When queued (UTC)")
     sent_at: Mapped[dt.datetime | None] = mapped_column(comment="When delivered (UTC)")
+    printed_at: Mapped[dt.datetime | None] = mapped_column(
+        comment="Letters: when staff marked it printed (UTC)"
+    )
 
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_channel_status", "channel", "status"),
+    )

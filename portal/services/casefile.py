@@ -2,9 +2,9 @@
 
 ``load_case_file`` gathers the complaint with its complainants, officers, allegations,
 attachments and public timeline, plus the internal records (workflow events, notes, activities,
-referrals, links, appeals) and the names of the staff members they mention — a fixed number of
-queries, whatever the size of the case. It holds personal data: the caller must audit the view
-(``portal.services.audit.record_view``).
+referrals, links, appeals, messages to the complainant) and the names of the staff members they
+mention — a fixed number of queries, whatever the size of the case. It holds personal data: the
+caller must audit the view (``portal.services.audit.record_view``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from portal.models import (
     ComplaintLink,
     InternalNote,
     InvolvedOfficer,
+    OutboxMessage,
     Referral,
     Staff,
 )
@@ -54,6 +55,7 @@ class CaseFile:
     links: Sequence[LinkedCase]
     appeals: Sequence[Appeal]
     staff_names: dict[int, str]
+    correspondence: Sequence[OutboxMessage] = ()  # messages to the complainant, newest first
 
     def staff_name(self, staff_id: int | None) -> str:
         """Display name of a staff member mentioned on the case ('' for none)."""
@@ -105,6 +107,11 @@ def load_case_file(session: Session, complaint_id: int) -> CaseFile | None:
         select(Appeal).where(Appeal.complaint_id == complaint_id).order_by(Appeal.id)
     ).all()
     links = _links(session, complaint_id)
+    correspondence = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.complaint_id == complaint_id)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    ).all()
     mentioned: set[int | None] = {complaint.assigned_to_id, complaint.entered_by_id}
     mentioned |= {e.actor_id for e in events} | {n.author_id for n in notes}
     mentioned |= {a.actor_id for a in activities} | {r.actor_id for r, _agency in referrals}
@@ -120,6 +127,7 @@ def load_case_file(session: Session, complaint_id: int) -> CaseFile | None:
         links=links,
         appeals=appeals,
         staff_names=staff_names(session, mentioned),
+        correspondence=correspondence,
     )
 
 

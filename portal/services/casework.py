@@ -254,6 +254,8 @@ def log_activity(
     """Log an investigation activity that took place on ``occurred_on`` (not in the future,
     not before the complaint was received)."""
     require(actor, Permission.CASE_INVESTIGATE)
+    if kind is ActivityKind.PHONE_CALL:
+        raise CaseworkError("Record phone calls with the call form (portal.services.calls).")
     complaint = load_complaint(session, complaint_id)
     require_open(complaint)
     if occurred_on > now.date():

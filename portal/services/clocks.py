@@ -12,7 +12,7 @@ The clocks (``ClockName``):
 - ``acknowledge`` — from receipt until the case leaves ``received``;
 - ``screen`` — from receipt until the screening decision (``screened_at``);
 - ``first_contact`` — from a decision to investigate or resolve early until the first complainant
-  interview is logged or the office sends the complainant a message;
+  interview is logged, a phone call reaches the complainant, or the office sends them a message;
 - ``investigate`` — from the (latest) start of the investigation until findings are submitted;
 - ``update`` — while a case is open: the complainant must hear from the office every
   ``update_every_days`` (any public status change or message restarts it).
@@ -37,6 +37,8 @@ from portal.models import Activity, CaseEvent, Complaint, StatusEvent
 from portal.vocabulary import (
     CLOSED_STATES,
     ActivityKind,
+    CallOutcome,
+    CallParty,
     CaseState,
     PublicStatus,
     ScreeningOutcome,
@@ -220,13 +222,26 @@ def _events(session: Session, complaint_id: int) -> list[CaseEvent]:
     )
 
 
+def _is_contact() -> ColumnElement[bool]:
+    """An activity that is contact with the complainant: an interview, or a phone call with the
+    complainant that reached them."""
+    return or_(
+        Activity.kind == ActivityKind.INTERVIEW_COMPLAINANT,
+        and_(
+            Activity.kind == ActivityKind.PHONE_CALL,
+            Activity.call_party == CallParty.COMPLAINANT,
+            Activity.call_outcome == CallOutcome.REACHED,
+        ),
+    )
+
+
 def _first_contact_at(
     session: Session, complaint: Complaint, since: dt.datetime
 ) -> dt.datetime | None:
     activity = session.scalar(
         select(func.min(Activity.created_at)).where(
             Activity.complaint_id == complaint.id,
-            Activity.kind == ActivityKind.INTERVIEW_COMPLAINANT,
+            _is_contact(),
             Activity.created_at >= since,
         )
     )
@@ -322,7 +337,7 @@ def _investigation_start() -> ColumnElement[dt.datetime]:
 def _contacted() -> ColumnElement[bool]:
     interview = exists().where(
         Activity.complaint_id == Complaint.id,
-        Activity.kind == ActivityKind.INTERVIEW_COMPLAINANT,
+        _is_contact(),
         Activity.created_at >= Complaint.screened_at,
     )
     message = exists().where(

@@ -1,9 +1,10 @@
 """``lantern doctor``: check a deployment's configuration and say in plain words what is wrong.
 
 Each check looks at one thing (the mode, the secrets, each key file, the database, Redis, mail,
-the uploads folder, its disk, the statistics site, the public address) and returns a ``Finding``:
-``ok``, ``warning`` (works, but not as an office should run it) or ``problem`` (broken, or
-unsafe: fix it before going live), with a message that says what to do.
+SMS and letters (``doctor_reach``), the uploads folder, its disk, the statistics site, the
+public address) and returns a ``Finding``: ``ok``, ``warning`` (works, but not as an office
+should run it) or ``problem`` (broken, or unsafe: fix it before going live), with a message that
+says what to do.
 
 The checks read the same ``LANTERN_*`` environment the portal reads, need no Flask request and
 change nothing: the database is opened read-only (a SQLite file that does not exist is not
@@ -659,6 +660,7 @@ def run_checks(deployment: Deployment) -> list[Finding]:
             lambda: check_backup_tools(config),
             lambda: check_redis(config, deployment),
             lambda: check_mail(config, deployment),
+            lambda: _reach_checks(config, deployment),
         ]
         for step in steps:
             outcome = step()
@@ -670,6 +672,12 @@ def run_checks(deployment: Deployment) -> list[Finding]:
     if config is not None:
         findings += check_public_address(config, deployment)
     return findings
+
+
+def _reach_checks(config: Mapping[str, Any], deployment: Deployment) -> list[Finding]:
+    from portal.services.doctor_reach import check_letters, check_sms
+
+    return [check_sms(config, deployment), check_letters(config, deployment)]
 
 
 def worst(findings: list[Finding]) -> Status:

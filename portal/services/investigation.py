@@ -414,7 +414,8 @@ def close(
     settings: MailSettings = DEFAULT_MAIL,
 ) -> Complaint:
     """Close the case (after findings review: every allegation needs a final finding; after
-    early resolution or referral: automatic findings). Emails the closure letter."""
+    early resolution or referral: automatic findings). Sends the closure letter to every
+    complainant on their channels (email, printed letter, SMS notice)."""
     require(actor, Permission.CASE_DECIDE)
     complaint = load_complaint(session, complaint_id)
     move(
@@ -427,20 +428,14 @@ def close(
         reason=reason,
         email=None,
     )
-    from portal.services.mail import queue_email
-    from portal.services.notify import recipients
+    from portal.services.notify import queue_to_complainants
+    from portal.services.reach import Written
 
-    for address, language in recipients(complaint):
+    def written(language: str) -> Written:
         letter = closure_letter(complaint, language, settings)
-        queue_email(
-            session,
-            to=address,
-            subject=letter.subject,
-            body=letter.body,
-            language=language,
-            complaint_id=complaint.id,
-            now=now,
-        )
+        return Written(subject=letter.subject, body=letter.body)
+
+    queue_to_complainants(session, complaint, "closure", written, settings=settings, now=now)
     return complaint
 
 

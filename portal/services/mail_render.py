@@ -42,3 +42,9 @@ def mail_environment(templates: Path, catalog: Path, language: str) -> jinja2.En
     """A cached Jinja2 environment for the plain-text templates in ``templates`` with the
     ``catalog`` folder's translations for ``language`` (none for English)."""
     return _environment(str(templates), str(catalog), language)
+
+
+def catalog_translations(catalog: Path, language: str) -> NullTranslations:
+    """The cached translations of ``catalog`` for ``language`` (none for English), for other
+    templates rendered outside a request (e.g. printed letters)."""
+    return _translations(str(catalog), language)

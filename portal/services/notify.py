@@ -8,15 +8,15 @@ does not have it: only its keyed hash is stored), internal reasons, notes or sta
 ``access_code``, the new code a staff member sends on request after verifying the complainant's
 identity (``portal.services.access_codes``).
 
-``notify_complainants`` queues one email per complainant who gave an email address, in the
-caller's transaction (``portal.services.mail.queue_email``): the email exists if and only if the
-change it reports is committed.
+``notify_complainants`` queues the message to every complainant on the channels they get (an
+email, a letter to print, an SMS: the rule is in ``portal.services.reach``), in the caller's
+transaction: the message exists if and only if the change it reports is committed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from portal.models import Complaint, OutboxMessage
 from portal.services.clocks import ServiceLevels
-from portal.services.mail import queue_email
 from portal.services.mail_render import mail_environment
+from portal.services.reach import Written, queue_for_complainants
 
 PORTAL = Path(__file__).resolve().parent.parent
 MAIL_TEMPLATES = PORTAL / "backoffice" / "templates" / "mail"
@@ -43,11 +43,14 @@ class MailSettings:
     status_url: str | None = None  # where a complainant checks their complaint
     appeal_window_days: int = 30
     levels: ServiceLevels | None = None  # for "expected by" dates; None: the defaults
+    sms_enabled: bool = False  # LANTERN_SMS_URL is set: complainants may also get an SMS
+    office_phone: str | None = None  # named in SMS (people without internet call us)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
-        """Read ``OFFICE_NAME``, ``PUBLIC_BASE_URL`` (+ ``/status``), ``APPEAL_WINDOW_DAYS`` and
-        the service levels (``SLA_*``, ``HOLIDAYS``)."""
+        """Read ``OFFICE_NAME``, ``PUBLIC_BASE_URL`` (+ ``/status``), ``APPEAL_WINDOW_DAYS``,
+        the service levels (``SLA_*``, ``HOLIDAYS``), ``SMS_URL`` (set: SMS on) and
+        ``OFFICE_PHONE``."""
         base = str(config.get("PUBLIC_BASE_URL") or "").rstrip("/")
         levels = ServiceLevels.from_config(config)
         return cls(
@@ -55,6 +58,8 @@ class MailSettings:
             status_url=f"{base}/status" if base else None,
             appeal_window_days=levels.appeal_window_days,
             levels=levels,
+            sms_enabled=bool(config.get("SMS_URL")),
+            office_phone=str(config.get("OFFICE_PHONE") or "").strip() or None,
         )
 
     def service_levels(self) -> ServiceLevels:
@@ -116,14 +121,15 @@ def notify_complainants(
     settings: MailSettings,
     now: dt.datetime,
 ) -> list[OutboxMessage]:
-    """Queue ``template`` to every complainant with an email, each in their own language.
+    """Queue ``template`` to every complainant on their channels (email, letter, SMS: the rule
+    is in ``portal.services.reach``), each in their own language.
 
     ``context`` is completed with ``reference``, ``office_name`` and ``status_url``; values
     that are dates are written out in each recipient's language. Returns the queued messages
-    (none when nobody gave an email). Not committed: the caller commits with its change.
+    (none when nobody can be reached). Not committed: the caller commits with its change.
     """
-    queued: list[OutboxMessage] = []
-    for address, language in recipients(complaint):
+
+    def written(language: str) -> Written:
         values = {
             key: format_day(value, language) if isinstance(value, dt.date) else value
             for key, value in context.items()
@@ -134,15 +140,30 @@ def notify_complainants(
             status_url=settings.status_url,
         )
         email = render(template, language, values)
-        queued.append(
-            queue_email(
-                session,
-                to=address,
-                subject=email.subject,
-                body=email.body,
-                language=language,
-                complaint_id=complaint.id,
-                now=now,
-            )
-        )
-    return queued
+        return Written(subject=email.subject, body=email.body)
+
+    return queue_to_complainants(session, complaint, template, written, settings=settings, now=now)
+
+
+def queue_to_complainants(
+    session: Session,
+    complaint: Complaint,
+    kind: str,
+    written: Callable[[str], Written],
+    *,
+    settings: MailSettings,
+    now: dt.datetime,
+) -> list[OutboxMessage]:
+    """Queue the message ``written(language)`` of ``kind`` on every complainant's channels
+    (``portal.services.reach.queue_for_complainants`` with these settings). Not committed."""
+    return queue_for_complainants(
+        session,
+        complaint,
+        kind,
+        written,
+        sms_enabled=settings.sms_enabled,
+        office_name=settings.office_name,
+        status_url=settings.status_url,
+        office_phone=settings.office_phone,
+        now=now,
+    )

@@ -1,27 +1,37 @@
-"""Draining the transactional outbox: SMTP or ``.eml`` files, with retries and no double sending.
+"""Draining the transactional outbox: email (SMTP or ``.eml`` files) and SMS
+(``portal.services.sms``), with retries and no double sending. Letters are not drained: staff
+print and post them (``portal.services.letters``).
 
 How a message moves (``OutboxMessage``):
 
-1. **Claim** (short write transaction): pick due ``pending`` rows (``next_attempt_at <= now``) —
+1. **Claim** (short write transaction): pick due ``pending`` or ``retrying`` rows of the channels
+   this drainer can send (email; SMS when it has an SMS sender) (``next_attempt_at <= now``) —
    ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, under SQLite's write lock (``BEGIN
    IMMEDIATE`` via ``portal.db.begin_write``) — count the attempt and push ``next_attempt_at``
    a lease ahead, then commit. Another drainer (another process, another server) skips them
-   until the lease runs out; no lock is held while talking to the mail server.
+   until the lease runs out; no lock is held while talking to the mail server or SMS gateway.
 2. **Send** outside any transaction.
 3. **Settle** (short write transaction): ``sent`` with ``sent_at`` only after the server accepted
-   the message; on a temporary error ``next_attempt_at`` moves out exponentially
-   (``retry_delay``); after ``max_attempts`` or a permanent refusal (5xx) the row is ``failed``.
+   the message; on a temporary error the row is ``retrying`` and ``next_attempt_at`` moves out
+   exponentially (``retry_delay``); after ``max_attempts`` or a permanent refusal (SMTP 5xx,
+   HTTP 4xx) the row is ``failed``.
+
+Undelivered messages for a dashboard: ``status == 'retrying'`` (still trying; ``attempts``,
+``last_error`` and ``next_attempt_at`` say how it goes) and ``status == 'failed'`` (given up:
+someone must act) — see ``undelivered``.
 
 If a drainer dies between 2 and 3, the lease expires and the message goes again with the same
 Message-ID (at-least-once at the edge; the SMTP server or mail client can deduplicate on it). In
 normal operation — server down, server back, several drainers — each message is accepted once.
-``last_error`` carries the error class and SMTP code only: never an address or the text.
+``last_error`` carries the error class and SMTP code or HTTP status only: never an address, a
+number or the text.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import os
 import smtplib
@@ -40,7 +50,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portal.db import begin_write
 from portal.models import OutboxMessage
-from portal.vocabulary import OutboxStatus
+from portal.services.sms import SmsMessage, SmsSender
+from portal.vocabulary import MessageChannel, OutboxStatus
+
+#: States the drainer picks up (when due).
+DUE_STATES = (OutboxStatus.PENDING, OutboxStatus.RETRYING)
 
 DEFAULT_MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=5)
@@ -206,16 +220,25 @@ class DrainReport:
         return self.sent + self.retried + self.failed
 
 
-def claim(session: Session, *, now: dt.datetime, limit: int) -> list[int]:
-    """Claim up to ``limit`` due pending messages (see the module docstring); commits.
-
-    Returns their ids, oldest first.
+def claim(
+    session: Session,
+    *,
+    now: dt.datetime,
+    limit: int,
+    channels: tuple[MessageChannel, ...] = (MessageChannel.EMAIL,),
+) -> list[int]:
+    """Claim up to ``limit`` due pending or retrying messages of ``channels`` (see the module
+    docstring); commits. Returns their ids, oldest first.
     """
     session.rollback()
     begin_write(session)
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .where(
+            OutboxMessage.status.in_(DUE_STATES),
+            OutboxMessage.channel.in_(channels),
+            OutboxMessage.next_attempt_at <= now,
+        )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
@@ -243,11 +266,13 @@ def _settle(
     if error is None:
         row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, None
     else:
-        code = getattr(error.__cause__ or error, "smtp_code", None)
-        row.last_error = type(error.__cause__ or error).__name__ + (f" {code}" if code else "")
+        cause = error.__cause__ or error
+        code = getattr(cause, "smtp_code", None) or getattr(cause, "http_status", None)
+        row.last_error = type(cause).__name__ + (f" {code}" if code else "")
         if isinstance(error, PermanentFailure) or row.attempts >= max_attempts:
             row.status = OutboxStatus.FAILED
         else:
+            row.status = OutboxStatus.RETRYING
             row.next_attempt_at = now + retry_delay(row.attempts)
     status = row.status
     session.commit()
@@ -263,28 +288,36 @@ def drain(
     batch: int = 50,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     max_messages: int | None = None,
+    sms: SmsSender | None = None,
 ) -> DrainReport:
-    """Deliver every due pending message once (batches of ``batch``) and return the counts.
+    """Deliver every due email (and SMS, when ``sms`` is given) once, in batches of ``batch``,
+    and return the counts.
 
     ``now`` is called for each claim and each settlement (the clock is injected). Stops when no
     due message is left or after ``max_messages``. Temporary errors schedule a retry; the
-    transport is closed at the end.
+    senders are closed at the end. SMS rows stay queued while no SMS sender is given.
     """
     report = DrainReport()
     session = factory()
+    channels = (MessageChannel.EMAIL,) + ((MessageChannel.SMS,) if sms is not None else ())
     try:
         while max_messages is None or report.attempted < max_messages:
-            ids = claim(session, now=now(), limit=batch)
+            ids = claim(session, now=now(), limit=batch, channels=channels)
             if not ids:
                 break
             for message_id in ids:
                 row = session.get(OutboxMessage, message_id)
                 assert row is not None
-                message = build_message(row, sender)
+                deliver: Callable[[], None]
+                if row.channel is MessageChannel.SMS and sms is not None:
+                    text = SmsMessage(row.message_id, row.to_address, row.body_text, row.language)
+                    deliver = functools.partial(sms.send, text)
+                else:
+                    deliver = functools.partial(transport.send, build_message(row, sender))
                 session.rollback()  # no transaction open while talking to the server
                 error: BaseException | None = None
                 try:
-                    transport.send(message)
+                    deliver()
                 except Exception as caught:
                     error = caught
                 status = _settle(
@@ -298,8 +331,27 @@ def drain(
                     report.retried += 1
     finally:
         transport.close()
+        if sms is not None:
+            sms.close()
         session.close()
     return report
+
+
+def undelivered(session: Session, *, limit: int = 200) -> list[OutboxMessage]:
+    """Messages the drainer could not deliver yet: ``retrying`` and ``failed`` rows of every
+    channel, failed first, oldest first (for a staff dashboard; ``last_error`` has no PII)."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status.in_((OutboxStatus.FAILED, OutboxStatus.RETRYING)))
+            .order_by(
+                (OutboxMessage.status == OutboxStatus.RETRYING),
+                OutboxMessage.created_at,
+                OutboxMessage.id,
+            )
+            .limit(limit)
+        )
+    )
 
 
 def run_forever(

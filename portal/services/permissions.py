@@ -44,6 +44,7 @@ class Permission(StrEnum):
     RECORDS_SCHEDULE = "records.schedule"  # see which cases are due for disposal, and the holds
     RECORDS_HOLD = "records.hold"  # set or release a legal hold on a case
     RECORDS_SUBJECT_REQUEST = "records.subject_request"  # export or erase one complainant's data
+    LETTERS_PRINT = "letters.print"  # print queued letters to complainants, mark them mailed
 
 
 P = Permission
@@ -61,6 +62,7 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
             P.CASE_SEARCH,
             P.CASE_CORRECT,
             P.ACCESS_CODE_REISSUE,
+            P.LETTERS_PRINT,
         }
     ),
     StaffRole.INVESTIGATOR: frozenset(
@@ -89,6 +91,7 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
             P.CASE_SEARCH,
             P.CASE_CORRECT,
             P.ACCESS_CODE_REISSUE,
+            P.LETTERS_PRINT,
         }
     ),
     # Runs the system, not the cases: no personal data of any complaint.

@@ -138,7 +138,7 @@ def test_server_down_then_back_loses_nothing_and_sends_once(
     report = _drain(engine, smtp.url, clock)
     assert (report.sent, report.retried, report.failed) == (0, 4, 0)
     rows = _rows(db)
-    assert all(r.status is OutboxStatus.PENDING and r.attempts == 1 for r in rows)
+    assert all(r.status is OutboxStatus.RETRYING and r.attempts == 1 for r in rows)
     assert all(r.next_attempt_at == T0 + dt.timedelta(minutes=1) for r in rows)
     assert all(r.last_error and "@" not in r.last_error for r in rows)
     # Not due yet: nothing is tried before the retry time.

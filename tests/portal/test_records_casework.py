@@ -30,9 +30,7 @@ def test_a_disposed_case_is_no_longer_found_and_its_corrections_forget_the_old_v
 ) -> None:
     staff = make_staff(StaffRole.SUPERVISOR)
     filed = file_case(db, name="Quentin Oldfield", email="quentin.old@example.org")
-    person = db.scalars(
-        select(Complainant).where(Complainant.complaint_id == filed.id)
-    ).one()
+    person = db.scalars(select(Complainant).where(Complainant.complaint_id == filed.id)).one()
     correct_complainant(
         db,
         person.id,

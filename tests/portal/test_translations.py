@@ -3,7 +3,8 @@
 The messages are extracted from the source the way ``pybabel extract`` does (``portal/babel.cfg``),
 so a string added to a template or view without a translation fails here, not in front of a
 resident. Staff screens (``portal/auth``, ``portal/backoffice``) may stay in English, except the
-emails the back office sends to complainants (``portal/backoffice/templates/mail``).
+emails and letters the back office sends to complainants (``portal/backoffice/templates/mail``,
+``portal/backoffice/templates/letters``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from portal import TRANSLATION_DIRECTORIES
 
 PORTAL = Path(__file__).resolve().parents[2] / "portal"
 STAFF_ONLY = ("auth/", "backoffice/")
-RESIDENT_FACING_UNDER_STAFF = ("backoffice/templates/mail/",)
+RESIDENT_FACING_UNDER_STAFF = ("backoffice/templates/mail/", "backoffice/templates/letters/")
 KEYWORDS = {
     "_": None,
     "gettext": None,
