@@ -141,6 +141,8 @@ def redact_case(session: Session, complaint: Complaint, *, now: dt.datetime) -> 
     # Emails are copies of what was said to the complainants, with their addresses.
     session.execute(delete(OutboxMessage).where(OutboxMessage.complaint_id == cid))
     redact_corrections(session, cid)
+    # The numbers staff called (phone calls are activities; their notes went above).
+    session.execute(update(Activity).where(Activity.complaint_id == cid).values(phone_number=None))
     session.execute(
         update(AccessCodeReissue)
         .where(AccessCodeReissue.complaint_id == cid)

@@ -33,7 +33,7 @@ from typing import Any
 
 import jinja2
 from babel.support import NullTranslations, Translations
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from portal.models import (
@@ -439,12 +439,13 @@ def erase_complainant(
     )
     if disposed is not None:
         raise CaseworkError("This case's personal data was already disposed of.")
+    # Emails, letters and SMS queued or sent to this person carry their address or number.
+    to_person = OutboxMessage.complainant_id == person.id
     if person.email:
-        session.execute(
-            delete(OutboxMessage).where(
-                OutboxMessage.complaint_id == complaint_id, OutboxMessage.to_address == person.email
-            )
-        )
+        to_person = or_(to_person, OutboxMessage.to_address == person.email)
+    session.execute(
+        delete(OutboxMessage).where(OutboxMessage.complaint_id == complaint_id, to_person)
+    )
     retention.redact_complainant(person)
     redact_corrections(session, complaint_id, f"complainant:{person.id}")
     others = [p for p in complaint.complainants if p.id != person.id and p.id not in done]

@@ -1,5 +1,5 @@
-"""Disposal and erasure reach what the casework tools keep: the search index and the
-correction history hold personal data too, so both are cleared with the case."""
+"""Disposal and erasure reach what the casework tools keep: the search index, the correction
+history and the numbers of phone calls hold personal data too, so they go with the case."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Complainant, Complaint, Correction, Staff
+from portal.models import Activity, Complainant, Complaint, Correction, Staff
 from portal.services import disposal
+from portal.services.calls import record_call
 from portal.services.corrections import ContactDetails, correct_complainant
 from portal.services.search import search_cases
-from portal.vocabulary import StaffRole
+from portal.vocabulary import CallDirection, CallOutcome, CallParty, StaffRole
 from tests.portal.search_support import AUDIT_KEY, file_case
 
 NOW = dt.datetime(2026, 3, 9, 10, 0, tzinfo=dt.UTC)
@@ -52,6 +53,20 @@ def test_a_disposed_case_is_no_longer_found_and_its_corrections_forget_the_old_v
         ("quentin.old@example.org", "quentin.new@example.org")
     ]
 
+    record_call(
+        db,
+        filed.id,
+        direction=CallDirection.MADE,
+        party=CallParty.COMPLAINANT,
+        number="+1 555 201 7788",
+        occurred_at=NOW,
+        outcome=CallOutcome.REACHED,
+        note="Quentin confirmed the new address.",
+        actor=staff,
+        now=NOW,
+    )
+    db.commit()
+
     complaint = db.get(Complaint, filed.id)
     assert complaint is not None
     disposal.redact_case(db, complaint, now=NOW)
@@ -60,6 +75,8 @@ def test_a_disposed_case_is_no_longer_found_and_its_corrections_forget_the_old_v
     for query in ("Quentin", "quentin.new@example.org", "quentin.old@example.org"):
         assert _find(db, staff, query) == [], query
     db.expire_all()
+    (call,) = db.scalars(select(Activity).where(Activity.complaint_id == filed.id)).all()
+    assert call.phone_number is None and "Quentin" not in (call.summary or "")
     for row in db.scalars(select(Correction)):
         assert (row.before_value, row.after_value) == (None, None)
         assert "quentin" not in row.reason
