@@ -21,6 +21,7 @@ from portal.models.complaint import (
     Officer,
     StatusEvent,
 )
+from portal.models.desk import CaseNotice, CaseSeen
 from portal.models.lookup import LookupLock
 from portal.models.officer_match import OfficerMatch
 from portal.models.staff import AuditEntry, RecoveryCode, SignInLock, Staff
@@ -34,6 +35,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CaseEvent",
+    "CaseNotice",
+    "CaseSeen",
     "Complainant",
     "Complaint",
     "ComplaintLink",
