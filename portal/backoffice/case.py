@@ -21,7 +21,7 @@ from portal.backoffice.guard import requires
 from portal.db import begin_write
 from portal.models import Attachment, Complaint
 from portal.request_db import db_session
-from portal.services import audit, clocks, desk, evidence
+from portal.services import audit, clocks, desk, evidence, survey_report
 from portal.services.casefile import CaseFile, allegations_by_officer, load_case_file
 from portal.services.permissions import Permission
 from portal.workflow import allowed_actions
@@ -66,6 +66,7 @@ def render_case(
         referral_outcome_form=referral_outcome_form,
         news=news,
         notice_label=_notice_label,
+        survey=survey_report.case_survey(db_session(), case.complaint.id),
     )
     return html, status
 

@@ -10,8 +10,10 @@ from portal.backoffice import (  # noqa: F401
     directory,
     discipline,
     early_warning,
+    evidence,
     home,
     intake,
     queue,
     reports,
+    surveys,
 )
