@@ -37,7 +37,10 @@ class ImposedDisciplineForm(CaseForm):
     )
     discipline = SelectField(
         _l("Discipline imposed"),
-        choices=[SelectChoice(d.value, lazy_label(d)) for d in Discipline],
+        choices=[
+            SelectChoice("", _l("Choose the discipline")),
+            *[SelectChoice(d.value, lazy_label(d)) for d in Discipline],
+        ],
         validators=[InputRequired(_l("Choose the discipline imposed."))],
     )
     suspension_days = IntegerField(
