@@ -8,6 +8,7 @@ audited view of personal data; acknowledging notices is audited (``desk.acknowle
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import current_app, flash, g, redirect, request, url_for
@@ -35,6 +36,8 @@ KIND_LABELS = {
     desk_service.NoticeKind.DELIVERY_FAILED: _l("A message to the resident could not be delivered"),
 }
 
+LAST_COLLECT = "lantern.desk.last_collect"
+
 #: What a staff member needs for the desk (others get the plain home page).
 DESK_PERMISSIONS = (Permission.CASE_QUEUE, Permission.CASE_VIEW)
 
@@ -53,7 +56,15 @@ def desk_for_current_staff() -> desk_service.Desk | None:
     if not has_all(g.staff.role, DESK_PERMISSIONS):
         return None
     levels = ServiceLevels.from_config(current_app.config)
-    return desk_service.desk(db_session(), g.staff, levels=levels, now=clock.utcnow())
+    now = clock.utcnow()
+    # Collecting scans every open case's clocks: at most once per DESK_COLLECT_SECONDS per app
+    # process (deadlines pass by the day; notices written by events themselves are immediate).
+    every = dt.timedelta(seconds=int(current_app.config["DESK_COLLECT_SECONDS"]))
+    last: dt.datetime | None = current_app.extensions.get(LAST_COLLECT)
+    due = last is None or not last <= now < last + every
+    if due:
+        current_app.extensions[LAST_COLLECT] = now
+    return desk_service.desk(db_session(), g.staff, levels=levels, now=now, collect_first=due)
 
 
 def desk_context() -> dict[str, Any]:

@@ -364,6 +364,11 @@ def _due_by(levels: ServiceLevels, limit: dt.date) -> list[ColumnElement[bool]]:
     ]
 
 
+def due_by_condition(levels: ServiceLevels, limit: dt.date) -> ColumnElement[bool]:
+    """SQL condition on ``Complaint``: a running clock is due on or before ``limit``."""
+    return or_(*_due_by(levels, limit))
+
+
 def overdue_condition(levels: ServiceLevels, now: dt.datetime) -> ColumnElement[bool]:
     """SQL condition on ``Complaint``: at least one running clock is past its due date."""
     yesterday = now.astimezone(dt.UTC).date() - dt.timedelta(days=1)

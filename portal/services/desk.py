@@ -23,6 +23,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import and_, case, exists, false, func, insert, literal, or_, select, text
 from sqlalchemy.orm import Session
@@ -33,9 +34,10 @@ from portal.models.base import UTCDateTime
 from portal.services.clocks import (
     OPEN_STATES,
     ServiceLevels,
-    due_soon_condition,
+    due_by_condition,
     overdue_clocks,
     overdue_condition,
+    soon_limit,
 )
 from portal.services.permissions import Permission, has_permission
 from portal.vocabulary import AppealState, CaseState, OutboxStatus, StaffRole
@@ -297,44 +299,63 @@ def mark_seen(
     return True
 
 
+def _flags(levels: ServiceLevels, now: dt.datetime, where: Any) -> Any:
+    """A subquery of complaints matching ``where`` with 0/1 flags ``overdue`` and ``soon``
+    (any clock due within the due-soon days), each condition evaluated once per row."""
+    return (
+        select(
+            Complaint.id.label("id"),
+            Complaint.assigned_to_id.label("assigned_to_id"),
+            case((overdue_condition(levels, now), 1), else_=0).label("overdue"),
+            case((due_by_condition(levels, soon_limit(levels, now)), 1), else_=0).label("soon"),
+        )
+        .where(where)
+        .subquery()
+    )
+
+
 def _my_cases(
     session: Session, staff: Staff, levels: ServiceLevels, now: dt.datetime
 ) -> tuple[list[DeskCase], int]:
     mine = and_(Complaint.assigned_to_id == staff.id, Complaint.state.in_(sorted(DESK_STATES)))
     total = session.scalar(select(func.count()).select_from(Complaint).where(mine)) or 0
-    overdue = overdue_condition(levels, now)
-    soon = due_soon_condition(levels, now)
+    # The page's ids first (narrow, indexed), then the deadline flags for those rows only.
+    ids = list(
+        session.scalars(
+            select(Complaint.id)
+            .where(mine)
+            .order_by(Complaint.received_at, Complaint.id)
+            .limit(MY_CASES_LIMIT)
+        )
+    )
+    flags = _flags(levels, now, Complaint.id.in_(ids))
     rows = session.execute(
         select(
             Complaint.id,
             Complaint.reference,
             Complaint.state,
             Complaint.received_at,
-            case((overdue, True), else_=False),
-            case((soon, True), else_=False),
+            flags.c.overdue,
+            flags.c.soon,
         )
-        .where(mine)
+        .join(flags, flags.c.id == Complaint.id)
         .order_by(Complaint.received_at, Complaint.id)
-        .limit(MY_CASES_LIMIT)
     ).all()
-    cases = [DeskCase(r[0], r[1], r[2], r[3], bool(r[4]), bool(r[5])) for r in rows]
+    cases = [DeskCase(r[0], r[1], r[2], r[3], bool(r[4]), bool(r[5]) and not r[4]) for r in rows]
     return cases, int(total)
 
 
 def workload(session: Session, *, levels: ServiceLevels, now: dt.datetime) -> list[Workload]:
     """Open cases, overdue and due soon per investigator and supervisor (everyone who may be
     assigned, also with no cases), and the unassigned ones; one grouped query."""
-    overdue = overdue_condition(levels, now)
-    soon = due_soon_condition(levels, now)
+    flags = _flags(levels, now, Complaint.state.in_(sorted(OPEN_STATES)))
     rows = session.execute(
         select(
-            Complaint.assigned_to_id,
+            flags.c.assigned_to_id,
             func.count(),
-            func.sum(case((overdue, 1), else_=0)),
-            func.sum(case((soon, 1), else_=0)),
-        )
-        .where(Complaint.state.in_(sorted(OPEN_STATES)))
-        .group_by(Complaint.assigned_to_id)
+            func.sum(flags.c.overdue),
+            func.sum(case((and_(flags.c.soon == 1, flags.c.overdue == 0), 1), else_=0)),
+        ).group_by(flags.c.assigned_to_id)
     ).all()
     counts = {r[0]: (int(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in rows}
     people = session.execute(
@@ -365,9 +386,19 @@ def waiting_appeals(session: Session) -> list[WaitingAppeal]:
     return [WaitingAppeal(r[0], r[1], r[2]) for r in rows]
 
 
-def desk(session: Session, staff: Staff, *, levels: ServiceLevels, now: dt.datetime) -> Desk:
-    """Build ``staff``'s desk (collects new notices first, which commits)."""
-    collect(session, now=now, levels=levels)
+def desk(
+    session: Session,
+    staff: Staff,
+    *,
+    levels: ServiceLevels,
+    now: dt.datetime,
+    collect_first: bool = True,
+) -> Desk:
+    """Build ``staff``'s desk, first collecting new notices (which commits) unless
+    ``collect_first`` is False (the caller collected recently: a passed deadline or a failed
+    message then shows up on a later load — nothing is lost, it only comes later)."""
+    if collect_first:
+        collect(session, now=now, levels=levels)
     news, truncated = _news(session, staff)
     mine, total = _my_cases(session, staff, levels, now)
     team = (
