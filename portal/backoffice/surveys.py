@@ -5,6 +5,9 @@ staff who read cases and reports; every view is audited (``survey.view``)."""
 from __future__ import annotations
 
 from flask import current_app, g, render_template, request
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField
+from wtforms.validators import Optional
 
 from portal import clock
 from portal.backoffice import bp
@@ -16,11 +19,18 @@ from portal.services import audit, survey_report
 from portal.services.permissions import Permission
 
 
+class SurveyPeriodForm(PeriodForm):
+    """The period, by the day residents answered (GET form)."""
+
+    start = DateField(_l("From (answered on or after)"), [Optional()])
+    end = DateField(_l("Up to (answered before)"), [Optional()])
+
+
 @bp.get("/surveys")
 @requires(Permission.REPORT_VIEW, Permission.CASE_VIEW)
 def survey_lessons() -> str:
     """The survey for a period (default: the last twelve months); the view is audited."""
-    form = PeriodForm(request.args)
+    form = SurveyPeriodForm(request.args)
     now = clock.utcnow()
     start, end = _period(form, now.date())
     for field in (form.start, form.end):
