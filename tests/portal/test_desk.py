@@ -214,3 +214,38 @@ def test_failed_messages_are_found_by_state_whatever_the_channel(
     db.commit()
     desk.collect(db, now=T0 + DAY, levels=LEVELS)
     assert _kinds(desk.case_news(db, ivy, cid)) == ["delivery_failed"]
+
+
+def test_desk_queries_do_not_grow_with_the_cases(
+    db: Session, engine: Engine, make_staff: Callable[..., Staff]
+) -> None:
+    """No query per case: the desk runs the same statements for 2 cases as for 30."""
+    from sqlalchemy import event
+
+    sup = make_staff(StaffRole.SUPERVISOR)
+
+    def statements() -> int:
+        seen: list[str] = []
+
+        def count(*args: object) -> None:
+            seen.append(str(args[2]))
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            desk.desk(db, sup, levels=LEVELS, now=T0 + DAY)
+            db.rollback()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    def add_cases(n: int) -> None:
+        for _ in range(n):
+            cid = _assigned(db, sup).id
+            status.add_information(db, cid, text="more", now=T0 + DAY)
+        db.rollback()
+
+    add_cases(2)
+    few = statements()
+    assert few >= 8  # collect, news, own cases, workload, reviews: the listener sees them
+    add_cases(28)
+    assert statements() == few
