@@ -53,6 +53,10 @@ class Defaults:
     SLA_UPDATE_EVERY_DAYS = 30
     HOLIDAYS = ""  # comma-separated ISO dates
     APPEAL_WINDOW_DAYS = 30
+    DESK_COLLECT_SECONDS = (
+        60  # desk: look for passed deadlines / failed messages at most this often
+    )
+    SURVEY_MIN_COUNT = 5  # survey lessons: smaller counts withheld, comments from this many
     # The vocabulary offered (comma-separated values from portal/vocabulary.py; empty: all)
     ALLEGATION_CATEGORIES = ""
     DISCIPLINE_OUTCOMES = ""

@@ -402,7 +402,7 @@ def _allegations(
             InvolvedOfficer.officer_id,
             cast(Allegation.category, _string_type()),
             cast(Allegation.finding, _string_type()),
-            cast(Allegation.discipline, _string_type()),
+            cast(Allegation.imposed_discipline, _string_type()),  # never the recommended
         )
         .join(Complaint, Complaint.id == Allegation.complaint_id)
         .outerjoin(InvolvedOfficer, InvolvedOfficer.id == Allegation.involved_officer_id)

@@ -21,7 +21,7 @@ from portal.backoffice.guard import requires
 from portal.db import begin_write
 from portal.models import Attachment, Complaint
 from portal.request_db import db_session
-from portal.services import audit, clocks, evidence
+from portal.services import audit, clocks, desk, evidence, survey_report
 from portal.services.casefile import CaseFile, allegations_by_officer, load_case_file
 from portal.services.permissions import Permission
 from portal.workflow import allowed_actions
@@ -44,8 +44,15 @@ def _audited_case_file(complaint_id: int) -> CaseFile:
     return case
 
 
-def render_case(case: CaseFile, *, forms: dict[str, Any] | None = None, status: int = 200) -> Any:
-    """The case page for ``case`` (``forms`` replaces action forms, e.g. one with errors)."""
+def render_case(
+    case: CaseFile,
+    *,
+    forms: dict[str, Any] | None = None,
+    status: int = 200,
+    news: Any = None,
+) -> Any:
+    """The case page for ``case`` (``forms`` replaces action forms, e.g. one with errors;
+    ``news``: the desk's unseen notices of this case, shown at the top)."""
     all_forms = action_forms(case) | (forms or {})
     html = render_template(
         "backoffice/cases/case.html",
@@ -57,8 +64,17 @@ def render_case(case: CaseFile, *, forms: dict[str, Any] | None = None, status: 
         clocks=_clocks(case.complaint),
         forms=all_forms,
         referral_outcome_form=referral_outcome_form,
+        news=news,
+        notice_label=_notice_label,
+        survey=survey_report.case_survey(db_session(), case.complaint.id),
     )
     return html, status
+
+
+def _notice_label(notice: desk.Notice) -> str:
+    from portal.backoffice.desk import notice_label
+
+    return notice_label(notice)
 
 
 CLOCK_LABELS = {
@@ -95,8 +111,21 @@ def _clocks(complaint: Complaint) -> list[dict[str, Any]]:
 @bp.get("/cases/<int:complaint_id>")
 @requires(Permission.CASE_VIEW)
 def case_page(complaint_id: int) -> Any:
-    """Everything about one case; the view is audited (``complaint.view``)."""
-    return render_case(_audited_case_file(complaint_id))
+    """Everything about one case; the view is audited (``complaint.view``). What arrived since
+    this staff member last looked is shown first, then marked seen — up to the newest notice the
+    page showed, so one arriving while the page renders stays new."""
+    session = db_session()
+    if session.get(Complaint, complaint_id) is None:
+        abort(404)
+    levels = clocks.ServiceLevels.from_config(current_app.config)
+    desk.collect(session, now=clock.utcnow(), levels=levels, complaint_id=complaint_id)
+    case = _audited_case_file(complaint_id)
+    news = desk.case_news(session, g.staff, complaint_id)
+    page = render_case(case, news=news)
+    if news is not None:
+        desk.mark_seen(session, g.staff, complaint_id, news.up_to, now=clock.utcnow())
+        session.commit()
+    return page
 
 
 @bp.get("/cases/<int:complaint_id>/attachments/<int:attachment_id>")

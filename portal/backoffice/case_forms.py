@@ -186,7 +186,8 @@ class RecommendForm(CaseForm):
 
 
 class DecideForm(CaseForm):
-    """The final finding and discipline on one allegation."""
+    """The final finding and the recommended discipline on one allegation (the discipline the
+    department imposes is recorded apart: ``portal.backoffice.discipline``)."""
 
     allegation = SelectField(
         _l("Allegation"), choices=[], validators=[InputRequired()], validate_choice=False
@@ -197,7 +198,7 @@ class DecideForm(CaseForm):
         validators=[InputRequired(_l("Choose a finding."))],
     )
     discipline = SelectField(
-        _l("Discipline"),
+        _l("Recommended discipline"),
         choices=[
             SelectChoice("", _l("None recorded")),
             *[SelectChoice(d.value, lazy_label(d)) for d in Discipline],

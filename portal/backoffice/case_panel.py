@@ -27,6 +27,7 @@ from portal.backoffice.case_forms import (
     ReferralOutcomeForm,
     ScreenForm,
 )
+from portal.backoffice.discipline import imposed_form
 from portal.backoffice.labels import label
 from portal.choices import restrict_choices
 from portal.request_db import db_session
@@ -125,6 +126,8 @@ def action_forms(case: CaseFile) -> dict[str, Any]:
             forms["close"] = ButtonForm(prefix="close")
         if Action.REOPEN in allowed:
             forms["reopen"] = ReasonForm(prefix="reopen")
+        if (imposed := imposed_form(case)) is not None:
+            forms["imposed"] = imposed
     if Permission.APPEAL_DECIDE in may:
         waiting = [a for a in case.appeals if a.state is AppealState.REQUESTED]
         if waiting:

@@ -20,6 +20,7 @@ NAV_ITEMS: list[tuple[str, object]] = [
     ("backoffice.letters_list", _l("Letters to print")),
     ("backoffice.trend_report", _l("Trend report")),
     ("backoffice.aggregate_report", _l("Aggregate report")),
+    ("backoffice.survey_lessons", _l("Survey: lessons learned")),
     ("backoffice.early_warning_list", _l("Early warning")),
     ("backoffice.officer_matches", _l("Officer matches")),
     ("backoffice.records_schedule", _l("Records schedule")),

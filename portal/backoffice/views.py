@@ -8,8 +8,11 @@ from portal.backoffice import (  # noqa: F401
     case,
     contact,
     corrections,
+    desk,
     directory,
+    discipline,
     early_warning,
+    evidence,
     home,
     intake,
     letters,
@@ -17,4 +20,5 @@ from portal.backoffice import (  # noqa: F401
     records,
     reports,
     search,
+    surveys,
 )

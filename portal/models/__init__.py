@@ -22,6 +22,7 @@ from portal.models.complaint import (
     StatusEvent,
 )
 from portal.models.corrections import AccessCodeReissue, Correction
+from portal.models.desk import CaseNotice, CaseSeen
 from portal.models.lookup import LookupLock
 from portal.models.officer_match import OfficerMatch
 from portal.models.records import Disposal, LegalHold
@@ -38,6 +39,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CaseEvent",
+    "CaseNotice",
+    "CaseSeen",
     "Complainant",
     "Complaint",
     "ComplaintLink",

@@ -22,7 +22,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from portal.models.base import Base, enum_column
 from portal.vocabulary import (
@@ -135,6 +135,7 @@ class Complaint(Base):
         UniqueConstraint("source", "source_id", name="uq_complaints_source_source_id"),
         Index("ix_complaints_state_received_at", "state", "received_at"),
         Index("ix_complaints_closed_at", "closed_at"),
+        Index("ix_complaints_assigned_to_id_state", "assigned_to_id", "state"),
     )
 
     @property
@@ -262,15 +263,35 @@ class Allegation(Base):
         enum_column(Finding), comment="Investigator's recommended finding"
     )
     finding: Mapped[Finding | None] = mapped_column(enum_column(Finding), comment="Final finding")
+    # ``discipline`` / ``suspension_days`` are the discipline IMPOSED (by the department; what
+    # releases and reports count). The office's recommendation is kept apart, below.
     discipline: Mapped[Discipline | None] = mapped_column(
-        enum_column(Discipline), comment="Discipline imposed"
+        enum_column(Discipline), comment="Discipline imposed (pending: not decided yet)"
     )
     suspension_days: Mapped[int | None] = mapped_column(
         Integer, comment="Days of suspension when discipline is suspension"
     )
+    recommended_discipline: Mapped[Discipline | None] = mapped_column(
+        enum_column(Discipline), comment="Discipline the office recommended at findings review"
+    )
+    recommended_suspension_days: Mapped[int | None] = mapped_column(
+        Integer, comment="Days of suspension recommended, when the recommendation is suspension"
+    )
+    discipline_decided_on: Mapped[dt.date | None] = mapped_column(
+        Date, comment="When the imposed discipline was decided (by the department)"
+    )
+    discipline_recorded_at: Mapped[dt.datetime | None] = mapped_column(
+        comment="When the imposed discipline was last recorded here (UTC)"
+    )
+    discipline_recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id"), comment="Staff member who last recorded the imposed discipline"
+    )
     decided_at: Mapped[dt.datetime | None] = mapped_column(
         comment="When the final finding was made"
     )
+
+    #: The imposed discipline under an explicit name (the same column as ``discipline``).
+    imposed_discipline: Mapped[Discipline | None] = synonym("discipline")
 
     complaint: Mapped[Complaint] = relationship(back_populates="allegations")
     involved_officer: Mapped[InvolvedOfficer | None] = relationship(back_populates="allegations")

@@ -118,6 +118,7 @@ def load_case_file(session: Session, complaint_id: int) -> CaseFile | None:
     mentioned |= {a.decided_by_id for a in appeals} | {
         a.uploaded_by_id for a in complaint.attachments
     }
+    mentioned |= {a.discipline_recorded_by_id for a in complaint.allegations}
     return CaseFile(
         complaint=complaint,
         events=events,

@@ -17,6 +17,7 @@ from portal.db import begin_write
 from portal.models import Complaint, Staff
 from portal.services import audit
 from portal.services.clocks import ServiceLevels, expected_next_date
+from portal.services.desk import notice_for_state
 from portal.services.notify import MailSettings, notify_complainants
 from portal.services.permissions import Permission, has_permission
 from portal.vocabulary import CLOSED_STATES, PUBLIC_STATUS_OF, CaseState, PublicStatus
@@ -119,6 +120,8 @@ def move(
     transition(
         complaint, action, actor_id=actor.id if actor is not None else None, now=now, reason=reason
     )
+    if complaint.state is not before:
+        notice_for_state(session, complaint.id, complaint.state, now=now)
     record(
         session,
         actor,

@@ -379,10 +379,32 @@ def _due_by(levels: ServiceLevels, limit: dt.date) -> list[ColumnElement[bool]]:
     ]
 
 
+def due_by_condition(levels: ServiceLevels, limit: dt.date) -> ColumnElement[bool]:
+    """SQL condition on ``Complaint``: a running clock is due on or before ``limit``."""
+    return or_(*_due_by(levels, limit))
+
+
 def overdue_condition(levels: ServiceLevels, now: dt.datetime) -> ColumnElement[bool]:
     """SQL condition on ``Complaint``: at least one running clock is past its due date."""
     yesterday = now.astimezone(dt.UTC).date() - dt.timedelta(days=1)
     return or_(*_due_by(levels, yesterday))
+
+
+def overdue_clocks(
+    levels: ServiceLevels, now: dt.datetime
+) -> list[tuple[ClockName, ColumnElement[bool], ColumnElement[dt.datetime]]]:
+    """Per clock: the SQL condition on ``Complaint`` that it runs and is past due, and the
+    expression of when it started (one run of a clock = one start time)."""
+    yesterday = now.astimezone(dt.UTC).date() - dt.timedelta(days=1)
+    starts: list[Any] = [
+        Complaint.received_at,
+        Complaint.received_at,
+        Complaint.screened_at,
+        func.coalesce(_investigation_start(), Complaint.screened_at, Complaint.received_at),
+        func.coalesce(Complaint.last_complainant_update_at, Complaint.received_at),
+    ]
+    names = list(ClockName)
+    return list(zip(names, _due_by(levels, yesterday), starts, strict=True))
 
 
 def due_soon_condition(levels: ServiceLevels, now: dt.datetime) -> ColumnElement[bool]:

@@ -239,11 +239,14 @@ def decide_allegation(
     actor: Staff,
     now: dt.datetime,
 ) -> Allegation:
-    """Record the final finding and discipline of one allegation (during findings review).
+    """Record the final finding and the RECOMMENDED discipline of one allegation (during
+    findings review).
 
-    Discipline other than none applies only to a sustained allegation, and a sustained one needs
-    a discipline (``pending`` if not yet known); a suspension needs 1–365 days, nothing else may
-    carry days.
+    ``discipline`` / ``suspension_days`` are the office's recommendation: a sustained allegation
+    needs one (``pending`` if not yet known), any other finding none (or ``none``); a suspension
+    needs 1–365 days, nothing else may carry days. The discipline actually imposed is recorded
+    apart, when the department decides (``portal.services.discipline``): a sustained allegation
+    without one is marked ``pending``; an allegation no longer sustained has none.
     """
     require(actor, Permission.CASE_DECIDE)
     allegation, complaint = _allegation(session, allegation_id)
@@ -253,16 +256,25 @@ def decide_allegation(
         raise CaseworkError("Choose the discipline for a sustained allegation (or 'pending').")
     if finding is not Finding.SUSTAINED and discipline not in (None, Discipline.NONE):
         raise CaseworkError("Discipline applies only to a sustained allegation.")
-    if discipline is Discipline.SUSPENSION:
-        if suspension_days is None or not 1 <= suspension_days <= MAX_SUSPENSION_DAYS:
-            raise CaseworkError(f"Give the suspension in days (1 to {MAX_SUSPENSION_DAYS}).")
-    elif suspension_days is not None:
-        raise CaseworkError("Days are given only for a suspension.")
-    fields = ("finding", "discipline", "suspension_days")
+    check_suspension(discipline, suspension_days)
+    fields = (
+        "finding",
+        "recommended_discipline",
+        "recommended_suspension_days",
+        "discipline",
+        "suspension_days",
+        "discipline_decided_on",
+    )
     before = {key: getattr(allegation, key) for key in fields}
     allegation.finding = finding
-    allegation.discipline = discipline
-    allegation.suspension_days = suspension_days
+    allegation.recommended_discipline = discipline
+    allegation.recommended_suspension_days = suspension_days
+    if finding is not Finding.SUSTAINED:
+        allegation.discipline = None
+        allegation.suspension_days = None
+        allegation.discipline_decided_on = None
+    elif allegation.discipline is None:
+        allegation.discipline = Discipline.PENDING
     allegation.decided_at = now
     complaint.updated_at = now
     record(
@@ -276,6 +288,15 @@ def decide_allegation(
         {key: getattr(allegation, key) for key in fields},
     )
     return allegation
+
+
+def check_suspension(discipline: Discipline | None, days: int | None) -> None:
+    """Refuse days of suspension that do not fit ``discipline`` (``CaseworkError``)."""
+    if discipline is Discipline.SUSPENSION:
+        if days is None or not 1 <= days <= MAX_SUSPENSION_DAYS:
+            raise CaseworkError(f"Give the suspension in days (1 to {MAX_SUSPENSION_DAYS}).")
+    elif days is not None:
+        raise CaseworkError("Days are given only for a suspension.")
 
 
 # --- moving the case through review and closure ---------------------------------------------
@@ -442,6 +463,7 @@ def close(
 __all__ = [
     "add_allegation",
     "add_involved_officer",
+    "check_suspension",
     "close",
     "closure_letter",
     "decide_allegation",

@@ -33,6 +33,10 @@ from portal.vocabulary import (
 
 #: States in which a case is still being worked.
 OPEN_STATES: frozenset[CaseState] = frozenset(set(CaseState) - CLOSED_STATES)
+#: The queue's "open" group: every worked state, and a closed case whose appeal (review) still
+#: waits for a decision — it must not drop out of sight until someone decides it.
+QUEUE_OPEN_STATES: frozenset[CaseState] = OPEN_STATES | {CaseState.APPEAL_REQUESTED}
+QUEUE_CLOSED_STATES: frozenset[CaseState] = CLOSED_STATES - {CaseState.APPEAL_REQUESTED}
 
 DEFAULT_PER_PAGE = 25
 T = TypeVar("T")
@@ -127,9 +131,9 @@ def status_states(status: str) -> frozenset[CaseState] | None:
     if status == StatusGroup.ALL:
         return None
     if status == StatusGroup.OPEN:
-        return OPEN_STATES
+        return QUEUE_OPEN_STATES
     if status == StatusGroup.CLOSED:
-        return CLOSED_STATES
+        return QUEUE_CLOSED_STATES
     return frozenset({CaseState(status)})
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Agency, Allegation, CaseEvent, Complaint, Referral, SurveyResponse
 from portal.services.clocks import OPEN_STATES, ServiceLevels, overdue_condition
-from portal.vocabulary import CaseState
+from portal.vocabulary import CaseState, Finding
 
 Count = int | str  # a count, or "<N" once suppressed
 
@@ -43,6 +43,7 @@ class TrendReport:
     by_district: list[tuple[str, Count]] = field(default_factory=list)
     by_channel: list[tuple[str, Count]] = field(default_factory=list)
     by_finding: list[tuple[str, Count]] = field(default_factory=list)
+    by_discipline: list[tuple[str, Count]] = field(default_factory=list)  # imposed, sustained
     overdue_open: Count = 0
     open_cases: Count = 0
     median_days: list[tuple[str, float | None]] = field(default_factory=list)
@@ -67,6 +68,7 @@ class TrendReport:
             ("district", self.by_district),
             ("channel", self.by_channel),
             ("finding", self.by_finding),
+            ("discipline", self.by_discipline),
             ("median_days", self.median_days),
             ("referral_outcome", self.referral_outcomes),
             ("satisfaction", self.satisfaction),
@@ -125,6 +127,12 @@ def trend_report(
     decided = joined.where(Allegation.finding.is_not(None))
     report.by_finding = [
         (str(getattr(k, "value", k)), n) for k, n in _grouped(session, Allegation.finding, decided)
+    ]
+    # The discipline IMPOSED (never the recommendation); "pending" until the department decides.
+    sustained = joined.where(Allegation.finding == Finding.SUSTAINED)
+    report.by_discipline = [
+        (str(getattr(k, "value", k)), n)
+        for k, n in _grouped(session, Allegation.imposed_discipline, sustained)
     ]
     open_window = and_(window, Complaint.state.in_(OPEN_STATES))
     report.open_cases = int(
@@ -249,6 +257,7 @@ def commissioner_report(
         by_district=rows(report.by_district),
         by_channel=rows(report.by_channel),
         by_finding=rows(report.by_finding),
+        by_discipline=rows(report.by_discipline),
         overdue_open=_suppress(report.overdue_open, threshold),
         open_cases=_suppress(report.open_cases, threshold),
         median_days=[

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from portal.db import begin_write
 from portal.models import Complaint, LookupLock, StatusEvent
-from portal.services import appeals, audit, evidence
+from portal.services import appeals, audit, desk, evidence
 from portal.services.casework import CaseworkError, move
 from portal.services.clocks import ServiceLevels, expected_next_date
 from portal.services.evidence import StoredFile
@@ -474,6 +474,12 @@ def add_information(
             detail=f"files={len(attachments)}",
             now=now,
         )
+    desk.add_notice(
+        session,
+        complaint_id,
+        desk.NoticeKind.EVIDENCE_ADDED if files else desk.NoticeKind.INFORMATION_ADDED,
+        now=now,
+    )
     complaint.updated_at = now
     session.commit()
 

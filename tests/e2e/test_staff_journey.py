@@ -144,7 +144,7 @@ def test_supervisor_investigator_and_complainant_journey(
     closed = db.get(Complaint, complaint_id)
     assert closed is not None and closed.state is CaseState.CLOSED
     findings = {
-        a.category: (a.recommended_finding, a.finding, a.discipline)
+        a.category: (a.recommended_finding, a.finding, a.recommended_discipline)
         for a in db.scalars(select(Allegation).where(Allegation.complaint_id == complaint_id))
     }
     assert findings == {

@@ -374,7 +374,9 @@ def test_allegations_recommended_and_final_findings_then_close(
     db.expire_all()
     decided = db.get(Allegation, force.id)
     assert decided is not None and decided.finding is Finding.SUSTAINED
-    assert decided.discipline is Discipline.SUSPENSION and decided.suspension_days == 3
+    assert decided.recommended_discipline is Discipline.SUSPENSION
+    assert decided.recommended_suspension_days == 3
+    assert decided.discipline is Discipline.PENDING  # imposed later, by the department
 
     assert act(supervisor, base + "/close") == [
         ("success", "The case is closed. The complainant was sent the closure letter.")

@@ -336,7 +336,12 @@ def test_investigation_to_closure_letter(
     assert "hasta el 4 de abril de 2025" in letter
     assert "Smith" not in letter and "patrol" not in letter
     assert [e.after for e in _audit(db, "allegation.decide")] == [
-        {"finding": "sustained", "discipline": "suspension", "suspension_days": 5},
+        {
+            "finding": "sustained",
+            "recommended_discipline": "suspension",
+            "recommended_suspension_days": 5,
+            "discipline": "pending",  # imposed later, by the department
+        },
         {"finding": "not_sustained"},
     ]
     assert _audit(db, "officer.add")[0].after is not None
