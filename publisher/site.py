@@ -450,6 +450,8 @@ class _Builder:
         """One table per resource from its Table Schema (descriptions in this language)."""
         tables = []
         for resource in self.latest.package.get("resources", []):
+            if "schema" not in resource:
+                continue  # the SQLite and Parquet copies: same tables as the CSVs
             fields = [
                 {
                     "name": f["name"],
@@ -702,7 +704,7 @@ def _dataset_jsonld(release: Release) -> dict[str, Any]:
         "distribution": [
             {
                 "@type": "DataDownload",
-                "encodingFormat": "text/csv",
+                "encodingFormat": r.get("mediatype", "text/csv"),
                 "contentUrl": f"releases/{release.version}/{r['path']}",
             }
             for r in package.get("resources", [])
