@@ -420,7 +420,7 @@ def _publish_into(
             attribution=policy.attribution,
             publisher=publisher_name,
         )
-        extra = write_formats(
+        copies = write_formats(
             folder,
             version,
             schemas,
@@ -428,7 +428,7 @@ def _publish_into(
         )
         write_json(
             folder / "datapackage.json",
-            datapackage(folder, info, schemas, extra_resources(extra)),
+            datapackage(folder, info, schemas, extra_resources(copies)),
         )
         (folder / "policy.toml").write_text(policy.to_toml(), encoding="utf-8")
         report = build_report(kanon, aggregates.suppressed, policy)
@@ -466,7 +466,7 @@ def _publish_into(
         )
         bar.close()
         stage.peak_workers_rss_mib = validation.peak_rss_mib
-        formats = check_formats(folder, extra, validation.rows)
+        formats = check_formats(folder, copies, validation.rows)
         if formats:
             validation.problems["formats"] = formats
         if not validation.valid:

@@ -138,9 +138,8 @@ def test_datapackage_and_checksums_list_the_sqlite_and_parquet_files(release: Pa
     assert parquet["path"] == "data/parquet/complaints.parquet"
     assert parquet["mediatype"] == "application/vnd.apache.parquet"
     csv_tables = [n for n, r in resources.items() if r["format"] == "csv"]
-    assert sorted(n.removesuffix("-parquet") for n in resources if n.endswith("-parquet")) == sorted(
-        csv_tables
-    )
+    parquet_tables = [n.removesuffix("-parquet") for n in resources if n.endswith("-parquet")]
+    assert sorted(parquet_tables) == sorted(csv_tables)
     sums = (release / "SHA256SUMS").read_text(encoding="utf-8")
     assert "  data/lantern-1.0.0.sqlite\n" in sums
     assert "  data/parquet/allegations.parquet\n" in sums
