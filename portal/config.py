@@ -23,6 +23,7 @@ class Defaults:
     DATABASE_URL: str | None = None  # default: sqlite:///<instance>/lantern.sqlite3
     REDIS_URL: str | None = None  # rate-limit storage; memory:// when unset
     SMTP_URL: str | None = None  # smtp://user:pass@host:port ; unset → .eml files in outbox/
+    RELEASES_FOLDER: str | None = None  # published releases; default: ./data_releases
     MAIL_FROM = "Lantern <no-reply@localhost>"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     OFFICE_NAME = "Office of Police Oversight"

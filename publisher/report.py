@@ -395,6 +395,21 @@ def build_report(folder: Path, period_text: str) -> Report:
     )
 
 
+def available_periods(folder: Path) -> list[str]:
+    """Quarters, then years, that the release in ``folder`` has data for, newest first."""
+    months = sorted({r["month"] for r in _read_csv(folder / "data" / "agg_caseload_by_month.csv")})
+    if not months:
+        return []
+    first, last = parse_period(months[0][:4]), int(months[-1][:4])
+    quarters = sorted(
+        {f"{m[:4]}-Q{(int(m[5:7]) - 1) // 3 + 1}" for m in months},
+        key=lambda q: (int(q[:4]), q[-1]),
+        reverse=True,
+    )
+    years = [str(y) for y in range(last, first.start.year - 1, -1)]
+    return quarters + years
+
+
 def change(metric: str, now: Figure, before: Figure) -> tuple[str, float] | None:
     """The change of a headline figure: ("points", percentage points) for a share, ("days",
     difference) for days, ("percent", relative change) for a count; None when either figure

@@ -18,6 +18,7 @@ NAV_ITEMS: list[tuple[str, object]] = [
     ("backoffice.agency_list", _l("Referral directory")),
     ("backoffice.trend_report", _l("Trend report")),
     ("backoffice.aggregate_report", _l("Aggregate report")),
+    ("backoffice.commission_report", _l("Commission report")),
     ("backoffice.early_warning_list", _l("Early warning")),
     ("backoffice.officer_matches", _l("Officer matches")),
     ("backoffice.staff_list", _l("Staff accounts")),
