@@ -263,16 +263,78 @@ def _number(value: float) -> float:
     return round(value, 4)
 
 
-def period_figures(
-    period: Period,
-    complaints: Sequence[dict[str, str]],
-    allegations: dict[str, list[dict[str, str]]],
-    months: dict[tuple[str, str], dict[str, str]],
-    coverage: tuple[dt.date, dt.date],
-    threshold: int,
-) -> PeriodFigures:
+@dataclass
+class ReleaseData:
+    """What the report reads from a release, read once (a site build makes many reports)."""
+
+    folder: Path
+    package: dict[str, Any]
+    disclosure: dict[str, Any]
+    threshold: int
+    #: Published complaints by their ``closed_period`` value (a few dozen distinct values).
+    by_closed_period: dict[str, list[dict[str, str]]]
+    allegations: dict[str, list[dict[str, str]]]
+    months: dict[tuple[str, str], dict[str, str]]
+    month_labels: list[str]
+    data_through: str
+    coverage: tuple[dt.date, dt.date]
+
+    @property
+    def complaints(self) -> int:
+        """How many complaints the release publishes."""
+        return sum(len(rows) for rows in self.by_closed_period.values())
+
+
+def load_release_data(folder: Path) -> ReleaseData:
+    """Read the release in ``folder`` for reports; raises ``ReportError`` when it is not a
+    complete release."""
+    package_path = folder / "datapackage.json"
+    if not package_path.is_file():
+        raise ReportError(f"{folder} is not a release (no datapackage.json)")
+    package = json.loads(package_path.read_text(encoding="utf-8"))
+    disclosure_path = folder / "disclosure-report.json"
+    disclosure = (
+        json.loads(disclosure_path.read_text(encoding="utf-8")) if disclosure_path.is_file() else {}
+    )
+    threshold = int(disclosure.get("threshold", 0))
+    if threshold < 2:
+        raise ReportError(f"{folder}: the disclosure report does not give the threshold")
+    by_closed_period: dict[str, list[dict[str, str]]] = {}
+    for row in _read_csv(folder / "data" / "complaints.csv"):
+        by_closed_period.setdefault(row["closed_period"], []).append(row)
+    allegations: dict[str, list[dict[str, str]]] = {}
+    for row in _read_csv(folder / "data" / "allegations.csv"):
+        allegations.setdefault(row["complaint_id"], []).append(row)
+    months = {
+        (r["month"], r["measure"]): r
+        for r in _read_csv(folder / "data" / "agg_caseload_by_month.csv")
+    }
+    month_labels = sorted({m for m, _ in months})
+    through = str(disclosure.get("extraction", {}).get("data_through", "")) or (
+        month_labels[-1] if month_labels else ""
+    )
+    first = published_bounds(month_labels[0]) if month_labels else None
+    last = published_bounds(through)
+    if first is None or last is None:
+        raise ReportError(f"{folder}: the release has no months of data")
+    return ReleaseData(
+        folder=folder,
+        package=package,
+        disclosure=disclosure,
+        threshold=threshold,
+        by_closed_period=by_closed_period,
+        allegations=allegations,
+        months=months,
+        month_labels=month_labels,
+        data_through=through,
+        coverage=(first[0], last[1]),
+    )
+
+
+def period_figures(period: Period, data: ReleaseData) -> PeriodFigures:
     """Every figure of ``period`` (see the module docstring for the rules)."""
-    first, last = coverage
+    allegations, months, threshold = data.allegations, data.months, data.threshold
+    first, last = data.coverage
     if period.end < first or period.start > last:
         state = "none"
     elif period.start < first or period.end > last:
@@ -283,9 +345,13 @@ def period_figures(
     if state == "none":
         result.headline = dict.fromkeys(HEADLINE, NA)
         return result
-    placed = [(c, _placement(c["closed_period"], period)) for c in complaints]
-    closed = [c for c, where in placed if where == "in"]
-    result.unplaced = sum(1 for _, where in placed if where == "unplaced")
+    closed: list[dict[str, str]] = []
+    for text, rows in data.by_closed_period.items():
+        where = _placement(text, period)
+        if where == "in":
+            closed += rows
+        elif where == "unplaced":
+            result.unplaced += len(rows)
     ids = [c["complaint_id"] for c in closed]
     rows = [a for i in ids for a in allegations.get(i, [])]
     sustained_ids = {a["complaint_id"] for a in rows if a["finding"] == Finding.SUSTAINED.value}
@@ -339,65 +405,40 @@ def period_figures(
     return result
 
 
-def build_report(folder: Path, period_text: str) -> Report:
-    """The report of ``period_text`` (``2026-Q3`` / ``2026``) from the release in ``folder``.
+def build_report(release: Path | ReleaseData, period_text: str) -> Report:
+    """The report of ``period_text`` (``2026-Q3`` / ``2026``) from a release folder (or its data
+    already read with ``load_release_data``).
 
     Raises ``ReportError`` for a bad period or a folder that is not a complete release.
     """
     period = parse_period(period_text)
-    package_path = folder / "datapackage.json"
-    if not package_path.is_file():
-        raise ReportError(f"{folder} is not a release (no datapackage.json)")
-    package = json.loads(package_path.read_text(encoding="utf-8"))
-    disclosure_path = folder / "disclosure-report.json"
-    disclosure = (
-        json.loads(disclosure_path.read_text(encoding="utf-8")) if disclosure_path.is_file() else {}
-    )
-    threshold = int(disclosure.get("threshold", 0))
-    if threshold < 2:
-        raise ReportError(f"{folder}: the disclosure report does not give the threshold")
-    complaints = _read_csv(folder / "data" / "complaints.csv")
-    by_complaint: dict[str, list[dict[str, str]]] = {}
-    for row in _read_csv(folder / "data" / "allegations.csv"):
-        by_complaint.setdefault(row["complaint_id"], []).append(row)
-    months = {
-        (r["month"], r["measure"]): r
-        for r in _read_csv(folder / "data" / "agg_caseload_by_month.csv")
-    }
-    month_labels = sorted({m for m, _ in months})
-    through = str(disclosure.get("extraction", {}).get("data_through", "")) or (
-        month_labels[-1] if month_labels else ""
-    )
-    if not month_labels or not through:
-        raise ReportError(f"{folder}: the release has no months of data")
-    first = published_bounds(month_labels[0])
-    last = published_bounds(through)
-    assert first is not None and last is not None  # YYYY-MM from the release
-    coverage = (first[0], last[1])
+    data = release if isinstance(release, ReleaseData) else load_release_data(release)
     comparisons = {"current": period, "previous": period.shifted(1)}
     if not period.is_year:
         comparisons["year_before"] = period.shifted(4)
-    periods = {
-        key: period_figures(p, complaints, by_complaint, months, coverage, threshold)
-        for key, p in comparisons.items()
-    }
+    periods = {key: period_figures(p, data) for key, p in comparisons.items()}
     return Report(
         period=period,
-        release_version=str(package.get("version", folder.name)),
-        release_created=str(package.get("created", ""))[:10],
-        data_first=month_labels[0],
-        data_through=through,
-        threshold=threshold,
+        release_version=str(data.package.get("version", data.folder.name)),
+        release_created=str(data.package.get("created", ""))[:10],
+        data_first=data.month_labels[0],
+        data_through=data.data_through,
+        threshold=data.threshold,
         periods=periods,
-        closed_withheld=sum(1 for c in complaints if c["closed_period"] == WITHHELD),
-        complaints_published=len(complaints),
-        disclosure=disclosure,
+        closed_withheld=len(data.by_closed_period.get(WITHHELD, [])),
+        complaints_published=data.complaints,
+        disclosure=data.disclosure,
     )
 
 
 def available_periods(folder: Path) -> list[str]:
     """Quarters, then years, that the release in ``folder`` has data for, newest first."""
     months = sorted({r["month"] for r in _read_csv(folder / "data" / "agg_caseload_by_month.csv")})
+    return periods_of(months)
+
+
+def periods_of(months: Sequence[str]) -> list[str]:
+    """Quarters, then years, with at least one of ``months`` (``YYYY-MM``), newest first."""
     if not months:
         return []
     first, last = parse_period(months[0][:4]), int(months[-1][:4])

@@ -203,6 +203,11 @@ def _context(report: Report, lang: SiteLanguage) -> dict[str, Any]:
 
 def render_html(report: Report, lang: SiteLanguage) -> str:
     """The report as one self-contained, accessible HTML page in ``lang``."""
+    return _environment(lang).get_template("report.html.j2").render(**_context(report, lang))
+
+
+def _environment(lang: SiteLanguage) -> jinja2.Environment:
+    """The report templates' environment, with ``lang``'s translations installed."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
@@ -212,7 +217,13 @@ def render_html(report: Report, lang: SiteLanguage) -> str:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lang.gettext, lang.ngettext, newstyle=True
     )
-    return env.get_template("report.html.j2").render(**_context(report, lang))
+    return env
+
+
+def render_fragment(report: Report, lang: SiteLanguage) -> str:
+    """The report's sections without the page around them (for a page of the statistics site,
+    which gives the title)."""
+    return _environment(lang).get_template("_body.html.j2").render(**_context(report, lang))
 
 
 def render_pdf(html: str) -> bytes:

@@ -11,7 +11,6 @@ from flask import Response, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
 
 from portal import clock
 from portal.backoffice import bp
@@ -30,9 +29,10 @@ class CommissionReportForm(LanternForm):
     class Meta:
         csrf = False
 
-    period = SelectField(
-        _l("Period"), [InputRequired(_l("Choose a quarter or a year of the release."))]
-    )
+    # No "required" validator: a select always sends a value, and a value that is not one of
+    # the release's periods gets WTForms' "Not a valid choice" (a required select would need
+    # an empty first option).
+    period = SelectField(_l("Period"))
     language = SelectField(
         _l("Language"),
         choices=[SelectChoice("en", "English"), SelectChoice("es", "Español")],
