@@ -29,7 +29,7 @@ import csv
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -265,24 +265,46 @@ def _number(value: float) -> float:
 
 @dataclass
 class ReleaseData:
-    """What the report reads from a release, read once (a site build makes many reports)."""
+    """What the report reads from a release, read once (a site build makes many reports).
+
+    ``complaints`` and ``allegations`` are the record tables as text (polars, so a million
+    complaints take seconds); each allegation carries its complaint's ``closed_period`` and
+    each complaint ``has_sustained``.
+    """
 
     folder: Path
     package: dict[str, Any]
     disclosure: dict[str, Any]
     threshold: int
-    #: Published complaints by their ``closed_period`` value (a few dozen distinct values).
-    by_closed_period: dict[str, list[dict[str, str]]]
-    allegations: dict[str, list[dict[str, str]]]
+    complaints: pl.DataFrame
+    allegations: pl.DataFrame
     months: dict[tuple[str, str], dict[str, str]]
     month_labels: list[str]
     data_through: str
     coverage: tuple[dt.date, dt.date]
+    #: ``complaints`` and ``allegations`` split by published closed period (a few dozen
+    #: values): a report period takes the parts inside it instead of filtering every row.
+    complaints_by_period: dict[str, pl.DataFrame] = field(default_factory=dict)
+    allegations_by_period: dict[str, pl.DataFrame] = field(default_factory=dict)
 
-    @property
-    def complaints(self) -> int:
-        """How many complaints the release publishes."""
-        return sum(len(rows) for rows in self.by_closed_period.values())
+    def closed_in(self, periods: Sequence[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(complaints, allegations) whose closed period is one of ``periods``."""
+        complaints = [self.complaints_by_period[p] for p in periods]
+        allegations = [
+            self.allegations_by_period[p] for p in periods if p in self.allegations_by_period
+        ]
+        return (
+            pl.concat(complaints) if complaints else self.complaints.clear(),
+            pl.concat(allegations) if allegations else self.allegations.clear(),
+        )
+
+
+def _read_table(path: Path, columns: Sequence[str]) -> pl.DataFrame:
+    """``columns`` of a release CSV as text (an empty cell is ``""``)."""
+    if not path.is_file():
+        raise ReportError(f"the release has no {path.name} ({path})")
+    frame = pl.read_csv(path, columns=list(columns), infer_schema=False)
+    return frame.with_columns(pl.col(c).fill_null("") for c in columns)
 
 
 def load_release_data(folder: Path) -> ReleaseData:
@@ -299,12 +321,28 @@ def load_release_data(folder: Path) -> ReleaseData:
     threshold = int(disclosure.get("threshold", 0))
     if threshold < 2:
         raise ReportError(f"{folder}: the disclosure report does not give the threshold")
-    by_closed_period: dict[str, list[dict[str, str]]] = {}
-    for row in _read_csv(folder / "data" / "complaints.csv"):
-        by_closed_period.setdefault(row["closed_period"], []).append(row)
-    allegations: dict[str, list[dict[str, str]]] = {}
-    for row in _read_csv(folder / "data" / "allegations.csv"):
-        allegations.setdefault(row["complaint_id"], []).append(row)
+    complaints = _read_table(
+        folder / "data" / "complaints.csv",
+        ("complaint_id", "closed_period", "days_to_close", "channel", "district", "public_status"),
+    )
+    allegations = _read_table(
+        folder / "data" / "allegations.csv", ("complaint_id", "category", "finding", "discipline")
+    )
+    sustained = (
+        allegations.filter(pl.col("finding") == Finding.SUSTAINED.value)
+        .get_column("complaint_id")
+        .unique()
+    )
+    complaints = complaints.with_columns(
+        pl.col("complaint_id").is_in(sustained.implode()).alias("has_sustained"),
+        pl.col("days_to_close").cast(pl.Int64, strict=False).alias("days"),
+    )
+    allegations = allegations.join(
+        complaints.select("complaint_id", "closed_period"),
+        on="complaint_id",
+        how="left",
+        maintain_order="left",
+    )
     months = {
         (r["month"], r["measure"]): r
         for r in _read_csv(folder / "data" / "agg_caseload_by_month.csv")
@@ -322,18 +360,33 @@ def load_release_data(folder: Path) -> ReleaseData:
         package=package,
         disclosure=disclosure,
         threshold=threshold,
-        by_closed_period=by_closed_period,
+        complaints=complaints,
         allegations=allegations,
         months=months,
         month_labels=month_labels,
         data_through=through,
         coverage=(first[0], last[1]),
+        complaints_by_period=_split(complaints),
+        allegations_by_period=_split(allegations),
     )
+
+
+def _split(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """``frame``'s rows by their ``closed_period`` value."""
+    parts = frame.partition_by("closed_period", as_dict=True, maintain_order=True)
+    return {str(key[0]): part for key, part in parts.items()}
+
+
+def _tally(column: pl.Series, vocabulary: Sequence[str]) -> dict[str, int]:
+    """Count of each value (empty as ``unknown``), with the vocabulary present as 0."""
+    tally = dict.fromkeys(vocabulary, 0)
+    for value, n in column.replace("", "unknown").value_counts(sort=True).iter_rows():
+        tally[str(value)] = tally.get(str(value), 0) + int(n)
+    return tally
 
 
 def period_figures(period: Period, data: ReleaseData) -> PeriodFigures:
     """Every figure of ``period`` (see the module docstring for the rules)."""
-    allegations, months, threshold = data.allegations, data.months, data.threshold
     first, last = data.coverage
     if period.end < first or period.start > last:
         state = "none"
@@ -345,27 +398,27 @@ def period_figures(period: Period, data: ReleaseData) -> PeriodFigures:
     if state == "none":
         result.headline = dict.fromkeys(HEADLINE, NA)
         return result
-    closed: list[dict[str, str]] = []
-    for text, rows in data.by_closed_period.items():
-        where = _placement(text, period)
-        if where == "in":
-            closed += rows
-        elif where == "unplaced":
-            result.unplaced += len(rows)
-    ids = [c["complaint_id"] for c in closed]
-    rows = [a for i in ids for a in allegations.get(i, [])]
-    sustained_ids = {a["complaint_id"] for a in rows if a["finding"] == Finding.SUSTAINED.value}
-    t = threshold
-    head = _caseload(months, period)
-    n = len(closed)
+    placed = {text: _placement(text, period) for text in data.complaints_by_period}
+    inside = [text for text, where in placed.items() if where == "in"]
+    result.unplaced = sum(
+        data.complaints_by_period[text].height
+        for text, where in placed.items()
+        if where == "unplaced"
+    )
+    closed, rows = data.closed_in(inside)
+    sustained = rows.filter(pl.col("finding") == Finding.SUSTAINED.value)
+    t = data.threshold
+    head = _caseload(data.months, period)
+    n = closed.height
     head["closed_published"] = _count(n, t)
-    with_sustained = len(sustained_ids)
+    with_sustained = int(closed.get_column("has_sustained").sum())
     without = n - with_sustained
     if n < t or 0 < with_sustained < t or 0 < without < t:
         head["share_with_sustained"] = Figure(None, WITHHELD)
     else:
         head["share_with_sustained"] = Figure(_number(with_sustained / n))
-    days = sorted(int(c["days_to_close"]) for c in closed if c["days_to_close"].isdigit())
+    known = closed.get_column("days").drop_nulls().sort()
+    days = known.to_list()
     if len(days) < t:
         head["median_days_to_close"] = head["p90_days_to_close"] = Figure(None, WITHHELD)
     else:
@@ -373,33 +426,24 @@ def period_figures(period: Period, data: ReleaseData) -> PeriodFigures:
         median = days[middle] if len(days) % 2 else (days[middle - 1] + days[middle]) / 2
         head["median_days_to_close"] = Figure(float(median))
         head["p90_days_to_close"] = Figure(float(nearest_rank(days, 0.9)))
-    head["allegations"] = _count(len(rows), t)
-    sustained = [a for a in rows if a["finding"] == Finding.SUSTAINED.value]
-    head["allegations_sustained"] = _count(len(sustained), t)
+    head["allegations"] = _count(rows.height, t)
+    head["allegations_sustained"] = _count(sustained.height, t)
     result.headline = head
 
-    def table(name: str, values: Iterable[str], vocabulary: Sequence[str]) -> None:
-        tally = dict.fromkeys(vocabulary, 0)
-        for value in values:
-            key = value or "unknown"
-            tally[key] = tally.get(key, 0) + 1
+    def table(name: str, column: pl.Series, vocabulary: Sequence[str]) -> None:
+        tally = _tally(column, vocabulary)
         result.tables[name] = _figures(one_way("value", tally, vocabulary, t), "value")
 
-    table("district", (c["district"] for c in closed), [])
-    table("channel", (c["channel"] for c in closed), [c.value for c in Channel])
-    table("category", (a["category"] for a in rows), [c.value for c in AllegationCategory])
+    table("district", closed.get_column("district"), [])
+    table("channel", closed.get_column("channel"), [c.value for c in Channel])
+    table("category", rows.get_column("category"), [c.value for c in AllegationCategory])
     table(
         "finding",
-        (a["finding"] or "none" for a in rows),
+        rows.get_column("finding").replace("", "none"),
         [f.value for f in Finding],
     )
-    table(
-        "discipline",
-        (a["discipline"] for a in sustained),
-        [d.value for d in Discipline],
-    )
-    table("appeal", (c["public_status"] for c in closed), list(APPEAL_STATUSES))
-    known = pl.Series([int(d) for d in days], dtype=pl.Int64)
+    table("discipline", sustained.get_column("discipline"), [d.value for d in Discipline])
+    table("appeal", closed.get_column("public_status"), list(APPEAL_STATUSES))
     buckets = days_to_close_counts(known)
     result.tables["days_to_close"] = _figures(one_way("value", buckets, None, t), "value")
     return result
@@ -425,8 +469,8 @@ def build_report(release: Path | ReleaseData, period_text: str) -> Report:
         data_through=data.data_through,
         threshold=data.threshold,
         periods=periods,
-        closed_withheld=len(data.by_closed_period.get(WITHHELD, [])),
-        complaints_published=data.complaints,
+        closed_withheld=int((data.complaints.get_column("closed_period") == WITHHELD).sum()),
+        complaints_published=data.complaints.height,
         disclosure=data.disclosure,
     )
 
