@@ -182,3 +182,21 @@ def test_a_finding_shows_the_same_in_every_format(engine: Engine, tmp_path: Path
     db.close()
     parquet = pl.read_parquet(folder / "data/parquet/allegations.parquet")
     assert sorted(parquet["finding"].to_list()) == csv_findings == ["sustained"] + ["unfounded"] * 5
+
+
+def test_the_check_after_validation_catches_a_copy_that_lost_rows(release: Path) -> None:
+    from publisher.formats import check_formats
+
+    resources = _package(release)
+    paths = [str(r["path"]) for r in resources.values() if r["format"] != "csv"]
+    rows = {n: len(_csv_rows(release / f"data/{n}.csv")) for n, r in resources.items()
+            if r["format"] == "csv"}  # fmt: skip
+    assert check_formats(release, paths, rows) == []
+    db = sqlite3.connect(release / "data" / "lantern-1.0.0.sqlite")
+    db.execute("DELETE FROM complainants WHERE rowid = 1")
+    db.commit()
+    db.close()
+    assert check_formats(release, paths, rows) == [
+        f"data/lantern-1.0.0.sqlite: complainants has {rows['complainants'] - 1} rows,"
+        f" the CSV has {rows['complainants']}"
+    ]
