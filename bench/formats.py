@@ -31,6 +31,12 @@ def main() -> None:
     """Run the benchmark for each ``--cases`` size and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, nargs="+", default=[100_000])
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="Work in this folder and keep the seeded database and the release (a second run"
+        " with the same folder and size reuses the database).",
+    )
     args = parser.parse_args()
     from portal.db import make_engine
     from portal.migrate import upgrade
@@ -41,11 +47,23 @@ def main() -> None:
 
     for cases in args.cases:
         with tempfile.TemporaryDirectory(prefix="lantern-bench-formats-") as temp:
-            folder = Path(temp)
-            url = f"sqlite:///{folder / 'bench.sqlite3'}"
+            folder = Path(temp) if args.keep is None else args.keep / str(cases)
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(folder / "releases", ignore_errors=True)
+            shutil.rmtree(folder / "scratch", ignore_errors=True)
+            database = folder / "bench.sqlite3"
+            url = f"sqlite:///{database}"
+            marker = folder / "seeded"  # written once seeding finished (not when it died)
+            seeded = marker.exists()
+            if not seeded:
+                database.unlink(missing_ok=True)
             upgrade(url)
             engine = make_engine(url)
-            seed_cases(engine, cases, 1, now=NOW, progress=False)
+            if not seeded:
+                started = time.perf_counter()
+                seed_cases(engine, cases, 1, now=NOW, progress=False)
+                print(f"seeded {cases:,} cases in {time.perf_counter() - started:.0f} s")
+                marker.touch()
             started = time.perf_counter()
             result = publish(
                 engine, "1.0.0", folder / "releases", policy=load_policy(), key=KEY, workers=2
