@@ -277,7 +277,11 @@ def extra_resources(paths: Iterable[str]) -> list[dict[str, Any]]:
 def check_formats(folder: Path, paths: Iterable[str], rows: Mapping[str, int]) -> list[str]:
     """Problems of the written SQLite and Parquet files against the CSVs' row counts
     (``rows``: table → rows validated): each table must hold exactly as many rows, and the
-    SQLite database must pass ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``."""
+    SQLite database must pass ``PRAGMA integrity_check``.
+
+    Not ``PRAGMA foreign_key_check``: the CSVs' keys were just checked by validation, the copy
+    holds the same rows, and the check costs 20 s at a million complaints (the tests run it).
+    """
     problems = []
     for path in paths:
         if path.endswith(".parquet"):
@@ -290,8 +294,6 @@ def check_formats(folder: Path, paths: Iterable[str], rows: Mapping[str, int]) -
         try:
             if connection.execute("PRAGMA integrity_check").fetchone() != ("ok",):
                 problems.append(f"{path}: integrity check failed")
-            if connection.execute("PRAGMA foreign_key_check").fetchall():
-                problems.append(f"{path}: foreign-key check failed")
             for table, expected in rows.items():
                 count = f"SELECT count(*) FROM {_quote(table)}"  # noqa: S608 - schema names
                 (n,) = connection.execute(count).fetchone()
