@@ -10,7 +10,6 @@ page asks for Debian's DejaVu fonts). Words come from the statistics site's cata
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -266,12 +265,6 @@ def write_report(
         (out / f"{stem}.pdf").write_bytes(render_pdf(html))
         written.append(out / f"{stem}.pdf")
     return written
-
-
-def default_period(today: dt.date) -> str:
-    """The last complete quarter before ``today``."""
-    index = today.year * 4 + (today.month - 1) // 3 - 1
-    return f"{index // 4}-Q{index % 4 + 1}"
 
 
 @click.command("report")
