@@ -50,7 +50,8 @@ install-test: $(VENV)/.installed-test
 run: install translations
 	$(BIN)/lantern demo
 
-## system packages the browser, HTML and production smoke tests need (Debian; only when root and
+## system packages the browser, HTML and production smoke tests (and lantern backup's PostgreSQL
+## tools, pg_dump and pg_restore) need (Debian; only when root and
 ## missing). Debian starts an installed nginx as a service unless policy-rc.d forbids it (as in
 ## containers); the smoke test runs its own: `systemctl disable --now nginx` if it is unwanted
 system-deps:
@@ -61,6 +62,7 @@ system-deps:
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null || missing="$$missing nginx"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	{ command -v pg_dump && command -v pg_restore; } >/dev/null || missing="$$missing postgresql-client"; \
 	[ -x /usr/sbin/logrotate ] || missing="$$missing logrotate"; \
 	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \

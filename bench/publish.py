@@ -153,6 +153,7 @@ def run(kind: str, cases: int, workers: int, reference: bool) -> dict[str, Any]:
                 "seed_seconds": seeded.seconds,
                 "release_bytes": sum(p.stat().st_size for p in out.rglob("*") if p.is_file()),
             }
+            figures["joined_k"] = _joined_k(out / "1.0.0")
             if reference:
                 figures["frictionless_only"] = _run_child(
                     ["--child-frictionless", str(out / "1.0.0")], "BENCH_FRICTIONLESS"
@@ -160,6 +161,15 @@ def run(kind: str, cases: int, workers: int, reference: bool) -> dict[str, Any]:
             return figures
         finally:
             cleanup()
+
+
+def _joined_k(folder: Path) -> dict[str, int]:
+    """k measured by pycanon from the written CSVs alone on each join an attacker can make
+    (the tests' independent measure, ``tests/publisher/joined_support.py``)."""
+    from tests.publisher.joined_support import complainant_k, officer_k
+
+    rows, officers = officer_k(folder)
+    return {"complainants": complainant_k(folder), "officer_rows": rows, "officers": officers}
 
 
 def _print(figures: dict[str, Any]) -> None:
@@ -177,6 +187,12 @@ def _print(figures: dict[str, Any]) -> None:
             f" {stage['peak_workers_rss_mib']:>12,.0f}"
         )
     print(f"  {'total':<10} {figures['total_seconds']:>8.1f}")
+    joined = figures["joined_k"]
+    print(
+        f"  pycanon on the CSVs: complainants joined with their complaints k ="
+        f" {joined['complainants']}; allegations joined with officers and complaints k ="
+        f" {joined['officer_rows']} rows, {joined['officers']} distinct officers"
+    )
     reference = figures.get("frictionless_only")
     if reference:
         print(

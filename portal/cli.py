@@ -156,3 +156,7 @@ _register_casework(main)
 from portal.doctor_cli import register as _register_doctor  # noqa: E402
 
 _register_doctor(main)
+
+from portal.backup_cli import register as _register_backup  # noqa: E402
+
+_register_backup(main)

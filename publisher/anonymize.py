@@ -1,48 +1,118 @@
-"""k-anonymity for the complainants table: generalization search, then local suppression.
+"""k-anonymity on everything an attacker can line up with a complainant.
 
-What an attacker can line up is each complainant row (age band, gender, race) joined with the
-district and period its complaint shows in the complaints table. ``anonymize_complainants``
-takes one row per complainant with those five quasi-identifiers and:
+Each complainants row is joined with its complaint in the complaints table, so k is measured
+over the complainant's own columns (age band, gender, race) together with every place, time and
+category column of the complaint (received and closed periods, days to close, channel,
+district): the list is ``Policy.quasi_identifiers``, derived from the published schemas
+(``publisher.quasi``). ``anonymize_complainants`` takes one row per complainant with the raw
+values of those columns and:
 
-1. searches every combination of generalization levels within the policy's bounds (on the
-   distinct value combinations, a few hundred group-bys), keeping the combination with the least
-   weighted information loss among those whose needed local suppression (records in classes
-   smaller than k) stays within the policy's suppression limit;
+1. searches the combinations of generalization levels within the policy's bounds, cheapest
+   first, pruning every combination finer than one already found to need too much suppression
+   (the records left in classes smaller than k can only fall when a level gets coarser), and
+   keeps the one with the least weighted information loss among those whose needed local
+   suppression stays within the policy's limit;
 2. applies it, then suppresses values locally (value → ``withheld``, never a dropped record,
-   never an empty cell) until every equivalence class has at least k records. District and
-   period belong to the complaint: withholding one withholds it for the whole complaint (every
-   complainant of it and the complaints table), so the result is consistent across tables.
+   never an empty cell) until every equivalence class has at least k records. The complaint's
+   columns belong to the complaint: withholding one withholds it for the whole complaint (every
+   complainant of it and the complaints table), so the tables stay consistent. Received and
+   closed periods share the ``period`` hierarchy and are withheld together.
 
-``apply_to_complaints`` then writes the complaint's own period and district columns with the same
-levels and the same suppressions.
+``apply_to_complaints`` then writes every complaint's published columns with the same levels
+and the same suppressions (complaints without complainants at the chosen levels).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-from collections.abc import Sequence
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from publisher.policy import UNKNOWN, WITHHELD, Policy, period_expr
+from publisher import quasi
+from publisher.local_suppression import (
+    Layout,
+    _local_suppression_reference,
+    _published_columns,
+    local_suppression,
+    suppression_patterns,
+)
+from publisher.policy import UNKNOWN, WITHHELD, Policy
+
+__all__ = [
+    "Layout",
+    "_local_suppression_reference",
+    "local_suppression",
+    "suppression_patterns",
+]
 
 #: Input columns of ``anonymize_complainants`` (``finding`` is optional).
 COMPLAINANT_INPUT_COLUMNS: tuple[str, ...] = (
     "complaint_id",
     "received_at",
+    "closed_at",
+    "days_to_close",
+    "channel",
     "district",
     "age_band",
     "gender",
     "race",
 )
-#: Quasi-identifiers that belong to the complaint, not to the complainant.
-COMPLAINT_LEVEL: frozenset[str] = frozenset({"district", "period"})
+#: Bands of days from receipt to closure: the finest ``days_to_close`` ever published.
+DAYS_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-30", 0, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("91-180", 91, 180),
+    ("181-365", 181, 365),
+    ("366+", 366, None),
+)
+#: Placeholder, inside the anonymizer only, for a complaint column the source does not record
+#: (no closing date): it is a value an attacker can match like any other, published empty.
+MISSING = ""
 
 
 class AnonymizationError(ValueError):
     """The input frame cannot be anonymized (missing column, wrong type)."""
+
+
+def prepare_attribute(expr: pl.Expr) -> pl.Expr:
+    """A quasi-identifier as text with missing and empty values as ``unknown``."""
+    text = expr.cast(pl.Utf8)
+    return pl.when(text.is_null() | (text == "")).then(pl.lit(UNKNOWN)).otherwise(text)
+
+
+def month_start(expr: pl.Expr) -> pl.Expr:
+    """A Date or Datetime truncated to the first day of its month, as a Date."""
+    return expr.cast(pl.Date).dt.truncate("1mo")
+
+
+def days_band(expr: pl.Expr) -> pl.Expr:
+    """Whole days as their ``DAYS_BANDS`` label (null stays null)."""
+    days = expr.cast(pl.Int64)
+    out: pl.Expr = pl.lit(None, pl.Utf8)
+    for label, low, high in reversed(DAYS_BANDS):
+        hit = days >= low if high is None else days.is_between(low, high)
+        out = pl.when(hit).then(pl.lit(label)).otherwise(out)
+    return out
+
+
+#: How each quasi-identifier column is built from the input: (input column, preparation).
+#: Period columns stay Dates (the hierarchy formats them); the others become text.
+PREPARE: dict[str, tuple[str, Callable[[pl.Expr], pl.Expr]]] = {
+    "age_band": ("age_band", prepare_attribute),
+    "gender": ("gender", prepare_attribute),
+    "race": ("race", prepare_attribute),
+    "district": ("district", prepare_attribute),
+    "channel": ("channel", prepare_attribute),
+    "received_period": ("received_at", month_start),
+    "closed_period": ("closed_at", month_start),
+    "days_to_close": ("days_to_close", days_band),
+}
 
 
 @dataclass(frozen=True)
@@ -70,6 +140,7 @@ class KAnonymityReport:
     suppression_limit: float
     suppression_limit_exceeded: bool
     combinations_searched: int
+    combinations_total: int
     information_loss: float
     classes: int
 
@@ -93,13 +164,15 @@ class KAnonymityReport:
             "suppression_limit": self.suppression_limit,
             "suppression_limit_exceeded": self.suppression_limit_exceeded,
             "combinations_searched": self.combinations_searched,
+            "combinations_total": self.combinations_total,
             "equivalence_classes": self.classes,
         }
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One combination of levels tried by the search (level index per quasi-identifier)."""
+    """One combination of levels tried by the search (level index per attribute, in
+    ``Policy.attributes`` order)."""
 
     levels: tuple[int, ...]
     loss: float
@@ -110,13 +183,15 @@ class Candidate:
 class AnonymizationResult:
     """The anonymized complainants, the complaint columns to publish with them, and the report.
 
-    ``complainants``: the input rows in input order, with ``age_band``, ``gender``, ``race``,
-    ``district`` and ``period`` replaced by their published values (generalized, or
-    ``withheld``), ``received_at`` dropped and every other input column kept.
-    ``complaints``: one row per complaint that has complainants: ``complaint_id``, ``district``,
-    ``period`` (exactly what the complaints table must show for it).
+    ``complainants``: the input rows in input order, with every quasi-identifier column
+    (``age_band``, ``gender``, ``race``, ``received_period``, ``closed_period``,
+    ``days_to_close``, ``channel``, ``district``) replaced by its published value (generalized,
+    or ``withheld``; null where the source does not record a closing date), the raw
+    ``received_at``/``closed_at`` dropped and every other input column kept.
+    ``complaints``: one row per complaint that has complainants: ``complaint_id`` and its
+    complaint-level columns, exactly what the complaints table must show for it.
     ``levels``: chosen level name per attribute (every hierarchy of the policy, not only the
-    quasi-identifiers: an attribute outside the quasi-identifiers is published at its ``min``).
+    quasi-identifiers: an attribute outside them is published at its ``min``).
     """
 
     complainants: pl.DataFrame
@@ -131,354 +206,256 @@ def _share(count: int, total: int) -> float:
     return round(count / total, 6) if total else 0.0
 
 
-def prepare_attribute(expr: pl.Expr) -> pl.Expr:
-    """A quasi-identifier as text with missing and empty values as ``unknown``."""
-    text = expr.cast(pl.Utf8)
-    return pl.when(text.is_null() | (text == "")).then(pl.lit(UNKNOWN)).otherwise(text)
+def generalized(policy: Policy, layout: Layout, column: str, level: int) -> pl.Expr:
+    """Column ``column`` (prepared) at ``level`` of its attribute, as text; a value the source
+    does not record stays ``MISSING``."""
+    h = policy.hierarchy(layout.attribute_of[column])
+    return h.generalize(pl.col(column), level).fill_null(MISSING).cast(pl.Utf8)
 
 
-def month_start(expr: pl.Expr) -> pl.Expr:
-    """A Date or Datetime truncated to the first day of its month, as a Date."""
-    return expr.cast(pl.Date).dt.truncate("1mo")
+#: Level combinations evaluated together (one polars ``collect_all``).
+SEARCH_BATCH = 16
 
 
 def search_levels(frame: pl.DataFrame, policy: Policy) -> tuple[Candidate, tuple[Candidate, ...]]:
-    """Search every level combination within the policy bounds; return the best and all tried.
+    """Search the level combinations within the policy bounds; return the best and all tried.
 
-    ``frame`` has one row per complainant with a column per quasi-identifier: mapped attributes
-    as text (already ``prepare_attribute``-d), ``period`` as the month's first day (Date). The
-    best candidate has the least loss among those needing at most ``suppression_limit`` of the
-    records suppressed; if none qualifies, the one needing the least suppression. Ties go to
-    less suppression, then to the finer levels (deterministic).
+    ``frame`` has one row per complainant with each quasi-identifier column prepared
+    (``PREPARE``). The best candidate has the least loss among those needing at most
+    ``suppression_limit`` of the records suppressed; if none qualifies, the coarsest (which
+    needs the least suppression). Ties go to less suppression, then to the finer levels.
+
+    Combinations are tried in order of loss. Records in small classes never increase when a
+    level gets coarser, so a combination finer than (or equal to) one that needs too much
+    suppression is skipped without being counted, and the search stops once every remaining
+    combination loses more than the best one found. Before a batch is measured, each
+    combination's coarsening along the attribute with the most values (the periods) is measured
+    on a table rolled up to that level: when it needs too much suppression, the combination is
+    skipped without grouping the large table.
     """
-    qis = policy.quasi_identifiers
-    hierarchies = [policy.hierarchy(q) for q in qis]
-    distinct = frame.group_by(list(qis)).agg(pl.len().alias("_n"))
-    # One column per (attribute, level) on the distinct combinations, as integer codes.
-    columns: dict[tuple[str, int], str] = {}
-    exprs = []
-    for q, h in zip(qis, hierarchies, strict=True):
-        for level in range(h.min_level, h.max_level + 1):
-            name = f"{q}@{level}"
-            columns[(q, level)] = name
-            exprs.append(
-                h.generalize(pl.col(q), level).cast(pl.Categorical).to_physical().alias(name)
-            )
-    coded = distinct.with_columns(exprs).lazy()
-    ranges = [range(h.min_level, h.max_level + 1) for h in hierarchies]
-    combos = list(itertools.product(*ranges))
-    k = policy.k
-    queries = [
-        coded.group_by([columns[(q, lv)] for q, lv in zip(qis, combo, strict=True)])
-        .agg(pl.col("_n").sum())
-        .select(pl.col("_n").filter(pl.col("_n") < k).sum().alias("bad"))
-        for combo in combos
-    ]
-    results = pl.collect_all(queries)
-    candidates = tuple(
-        Candidate(
-            levels=combo,
-            loss=round(sum(h.loss(lv) for h, lv in zip(hierarchies, combo, strict=True)), 9),
-            records_to_suppress=int(result["bad"][0] or 0),
-        )
-        for combo, result in zip(combos, results, strict=True)
+    layout = Layout.of(policy)
+    attributes = layout.attributes
+    hierarchies = [policy.hierarchy(a) for a in attributes]
+    distinct = frame.group_by(list(layout.columns)).agg(pl.len().alias("_n"))
+    # The attribute with the most value combinations (the two periods, as a rule) is rolled up
+    # once per level: a combination at a coarse level of it groups a table many times smaller.
+    split = max(
+        range(len(attributes)),
+        key=lambda i: math.prod(
+            distinct.get_column(c).n_unique() for c in layout.columns_of(attributes[i])
+        ),
     )
+    # In each table every (column, level) is a dense integer code 0..n-1, so a combination's
+    # classes are one UInt64 key (Σ code × the cardinalities before it): a single-column
+    # group-by per combination, much cheaper than grouping by eight columns.
+    tables: dict[int, tuple[pl.LazyFrame, dict[str, int]]] = {}
+    h_split = hierarchies[split]
+    for split_level in range(h_split.min_level, h_split.max_level + 1):
+        rolled = distinct
+        if split_level != h_split.min_level:
+            rolled = (
+                distinct.with_columns(
+                    h_split.generalize(pl.col(c), split_level).alias(c)
+                    for c in layout.columns_of(attributes[split])
+                )
+                .group_by(list(layout.columns))
+                .agg(pl.col("_n").sum())
+            )
+        exprs = []
+        for i, (a, h) in enumerate(zip(attributes, hierarchies, strict=True)):
+            levels = [split_level] if i == split else range(h.min_level, h.max_level + 1)
+            for level in levels:
+                for c in layout.columns_of(a):
+                    value = (
+                        pl.col(c).fill_null(MISSING).cast(pl.Utf8)
+                        if i == split
+                        else generalized(policy, layout, c, level)
+                    )
+                    exprs.append((value.rank("dense").cast(pl.UInt64) - 1).alias(f"{c}@{level}"))
+        coded = rolled.select("_n", *exprs)
+        sizes = {n: coded.get_column(n).n_unique() for n in coded.columns[1:]}
+        tables[split_level] = (coded.lazy(), sizes)
+    k = policy.k
     limit = policy.suppression_limit * frame.height
-    within = [c for c in candidates if c.records_to_suppress <= limit]
-    if within:
-        best = min(within, key=lambda c: (c.loss, c.records_to_suppress, c.levels))
-    else:
-        best = min(candidates, key=lambda c: (c.records_to_suppress, c.loss, c.levels))
-    return best, candidates
 
+    def loss(combo: tuple[int, ...]) -> float:
+        return round(sum(h.loss(lv) for h, lv in zip(hierarchies, combo, strict=True)), 9)
 
-def suppression_patterns(policy: Policy) -> list[frozenset[str]]:
-    """Sets of quasi-identifiers local suppression tries, cheapest first, all of them last.
-
-    Cost is the sum of the attributes' weights; ties go to fewer attributes, then to fewer
-    complaint-level attributes (withholding those also hides them for co-complainants).
-    """
-    qis = policy.quasi_identifiers
-    subsets = [
-        frozenset(c) for size in range(1, len(qis) + 1) for c in itertools.combinations(qis, size)
-    ]
-
-    def cost(subset: frozenset[str]) -> tuple[float, int, int, tuple[int, ...]]:
-        weight = sum(policy.hierarchy(q).weight for q in subset)
+    def query(combo: tuple[int, ...]) -> pl.LazyFrame:
+        codes, cardinality = tables[combo[split]]
+        key: pl.Expr = pl.lit(0, pl.UInt64)
+        for a, lv in zip(attributes, combo, strict=True):
+            for c in layout.columns_of(a):
+                name = f"{c}@{lv}"
+                key = key * cardinality[name] + pl.col(name)
         return (
-            weight,
-            len(subset),
-            len(subset & COMPLAINT_LEVEL),
-            tuple(sorted(qis.index(q) for q in subset)),
+            codes.group_by(key.alias("_key"))
+            .agg(pl.col("_n").sum())
+            .select(pl.col("_n").filter(pl.col("_n") < k).sum().alias("bad"))
         )
 
-    ordered = sorted(subsets, key=cost)
-    everything = frozenset(qis)
-    ordered.remove(everything)
-    return [*ordered, everything]
+    def evaluate(combos: list[tuple[int, ...]]) -> list[Candidate]:
+        results = pl.collect_all([query(c) for c in combos])
+        return [
+            Candidate(c, loss(c), int(r["bad"][0] or 0))
+            for c, r in zip(combos, results, strict=True)
+        ]
 
-
-def _published_columns(qis: Sequence[str], patterns: list[frozenset[str]]) -> list[pl.Expr]:
-    """Expressions for each quasi-identifier's published code (0 = withheld) given ``_stage``.
-
-    A complainant-level value is withheld when the row's pattern contains it; a complaint-level
-    value when the pattern of any row of the same complaint contains it.
-    """
-    out = []
-    for q in qis:
-        stages = [i + 1 for i, p in enumerate(patterns) if q in p]
-        hit = pl.col("_stage").is_in(stages)
-        if q in COMPLAINT_LEVEL:
-            hit = hit.any().over("complaint_id")
-        out.append(pl.when(hit).then(pl.lit(0, pl.UInt32)).otherwise(pl.col(f"_c_{q}")).alias(q))
-    return out
-
-
-def _class_key(qis: Sequence[str], cardinalities: Sequence[int], prefix: str = "") -> pl.Expr:
-    """One UInt64 per combination of published codes (codes are 0..cardinality; 0 = withheld,
-    so the key of a fully withheld row is 0)."""
-    key = pl.lit(0, pl.UInt64)
-    for q, size in zip(qis, cardinalities, strict=True):
-        key = key * (size + 1) + pl.col(f"{prefix}{q}").cast(pl.UInt64)
-    return key
-
-
-def local_suppression(
-    coded: pl.DataFrame, qis: Sequence[str], cardinalities: Sequence[int], policy: Policy
-) -> pl.DataFrame:
-    """Give each row a suppression stage (index into ``suppression_patterns`` + 1; 0 = none).
-
-    ``coded`` has ``complaint_id`` and ``_c_<qi>`` (UInt32 codes ≥ 1 of the generalized values).
-    Rows in classes smaller than k move to the next pattern until no class is small; when only
-    fully withheld rows remain in a small class, the smallest other class joins them.
-    Terminates: every round raises some row's stage, and stages are bounded. Returns ``coded``
-    (same order) with ``_stage``.
-
-    Same result as ``_local_suppression_reference`` but each round only recomputes the
-    *active* complaints (those with a row that ever was in a small class); the other rows keep
-    their generalized class, whose size is the initial count minus active rows that left it
-    plus active rows that joined it.
-    """
-    patterns = suppression_patterns(policy)
-    last = len(patterns)
-    k = policy.k
-    base = coded.with_columns(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
-        pl.lit(0, pl.Int32).alias("_stage"),
-        _class_key(qis, cardinalities, "_c_").alias("_key0"),
-    )
-    if base.height < k:
-        return coded.with_columns(pl.lit(last, pl.Int32).alias("_stage"))
-    counts0 = base.group_by("_key0").agg(pl.len().alias("_n0")).rename({"_key0": "_key"})
-    published = _published_columns(qis, patterns)
-    key = _class_key(qis, cardinalities)
-    active = base.clear()
-    inactive = base
-    while True:
-        current = active.with_columns(published).with_columns(key.alias("_key"))
-        removed = active.group_by("_key0").agg(pl.len().alias("_r")).rename({"_key0": "_key"})
-        added = current.group_by("_key").agg(pl.len().alias("_a"))
-        sizes = (
-            counts0.join(removed, on="_key", how="full", coalesce=True)
-            .join(added, on="_key", how="full", coalesce=True)
-            .select(
-                "_key",
-                (
-                    pl.col("_n0").fill_null(0).cast(pl.Int64)
-                    - pl.col("_r").fill_null(0).cast(pl.Int64)
-                    + pl.col("_a").fill_null(0).cast(pl.Int64)
-                ).alias("_size"),
-            )
-        )
-        current = current.join(sizes, on="_key", how="left", maintain_order="left")
-        small_keys = sizes.filter((pl.col("_size") > 0) & (pl.col("_size") < k)).get_column("_key")
-        newly_bad = inactive.filter(pl.col("_key0").is_in(small_keys.implode()))
-        bad = pl.col("_size") < k
-        movable = bad & (pl.col("_stage") < last)
-        active_movable = bool(current.select(movable.any()).item())
-        if newly_bad.height == 0 and not active_movable:
-            if not current.select(bad.any()).item():
-                break
-            # Only fully withheld rows are left in a small class: fold the smallest class in.
-            target = (
-                sizes.filter((pl.col("_size") >= k) & (pl.col("_key") != 0))
-                .sort(["_size", "_key"])
-                .head(1)
-                .get_column("_key")
-            )
-            if target.len() == 0:  # every row is fully withheld: nothing more can be done
-                break
-            joining = inactive.filter(pl.col("_key0").is_in(target.implode()))
-            ids = joining.get_column("complaint_id").unique().implode()
-            moved = inactive.filter(pl.col("complaint_id").is_in(ids))
-            inactive = inactive.filter(~pl.col("complaint_id").is_in(ids))
-            in_target = pl.col("_row").is_in(joining.get_column("_row").implode())
-            moved = moved.with_columns(
-                pl.when(in_target).then(pl.lit(last, pl.Int32)).otherwise("_stage").alias("_stage")
-            )
-            stage = pl.when(pl.col("_key").is_in(target.implode())).then(pl.lit(last, pl.Int32))
-            active = pl.concat(
-                [
-                    current.select(stage.otherwise(pl.col("_stage")).alias("_stage"))
-                    .hstack(active.drop("_stage"))
-                    .select(active.columns),
-                    moved,
+    ranges = [range(h.min_level, h.max_level + 1) for h in hierarchies]
+    coarsest = tuple(h.max_level for h in hierarchies)
+    tried = evaluate([coarsest])
+    if tried[0].records_to_suppress > limit:
+        return tried[0], tuple(tried)  # nothing can be within the limit
+    combos = sorted(itertools.product(*ranges), key=lambda c: (loss(c), c))
+    failed: list[tuple[int, ...]] = []
+    seen = {coarsest}
+    best: Candidate = tried[0]
+    pending: list[tuple[int, ...]] = []
+    for combo in [*combos, None]:
+        if combo is not None:
+            if combo == coarsest:
+                continue
+            if loss(combo) > best.loss:
+                combo = None  # every later combination loses more
+            elif any(all(x <= y for x, y in zip(combo, f, strict=True)) for f in failed):
+                continue
+            else:
+                pending.append(combo)
+        if pending and (combo is None or len(pending) == SEARCH_BATCH):
+            # Probe first: the same combination at the split attribute's coarsest level groups
+            # a small table, and if even it needs too much suppression, so does this one.
+            probes = {
+                p
+                for c in pending
+                for p in [(*c[:split], h_split.max_level, *c[split + 1 :])]
+                if p != c and p not in seen
+            }
+            for batch in (sorted(probes), pending):
+                batch = [
+                    c
+                    for c in batch
+                    if c not in seen
+                    and not any(all(x <= y for x, y in zip(c, f, strict=True)) for f in failed)
                 ]
-            )
-            continue
-        advanced = current.select(
-            pl.when(movable).then(pl.col("_stage") + 1).otherwise(pl.col("_stage")).alias("_stage")
-        )
-        active = active.with_columns(advanced.get_column("_stage"))
-        if newly_bad.height:
-            ids = newly_bad.get_column("complaint_id").unique().implode()
-            moved = inactive.filter(pl.col("complaint_id").is_in(ids))
-            inactive = inactive.filter(~pl.col("complaint_id").is_in(ids))
-            bad_rows = newly_bad.get_column("_row").implode()
-            moved = moved.with_columns(
-                pl.when(pl.col("_row").is_in(bad_rows))
-                .then(pl.lit(1, pl.Int32))
-                .otherwise("_stage")
-                .alias("_stage")
-            )
-            active = pl.concat([active, moved])
-    stages = pl.concat([active, inactive]).sort("_row").get_column("_stage")
-    return coded.with_columns(stages)
-
-
-def _local_suppression_reference(
-    coded: pl.DataFrame, qis: Sequence[str], cardinalities: Sequence[int], policy: Policy
-) -> pl.DataFrame:
-    """Give each row a suppression stage (index into ``suppression_patterns`` + 1; 0 = none).
-
-    ``coded`` has ``complaint_id`` and ``_c_<qi>`` (UInt32 codes ≥ 1 of the generalized values).
-    Rows in classes smaller than k move to the next pattern until no class is small; when only
-    fully withheld rows remain in a small class, the smallest class joins them. Terminates: every
-    round raises some row's stage, and stages are bounded. Returns ``coded`` with ``_stage``.
-    """
-    patterns = suppression_patterns(policy)
-    last = len(patterns)
-    k = policy.k
-    frame = coded.with_columns(pl.lit(0, pl.Int32).alias("_stage"))
-    if frame.height < k:
-        return frame.with_columns(pl.lit(last, pl.Int32).alias("_stage"))
-    published = _published_columns(qis, patterns)
-    key = _class_key(qis, cardinalities)
-    while True:
-        sized = frame.with_columns(published).with_columns(key.alias("_key"))
-        sized = sized.with_columns(pl.len().over("_key").alias("_size"))
-        bad = pl.col("_size") < k
-        if not sized.select(bad.any()).item():
-            return frame
-        movable = bad & (pl.col("_stage") < last)
-        if sized.select(movable.any()).item():
-            stage = pl.when(movable).then(pl.col("_stage") + 1).otherwise(pl.col("_stage"))
-            frame = frame.with_columns(sized.select(stage.alias("_stage")).to_series())
-            continue
-        # Only fully withheld rows are left in a small class: fold the smallest class into it.
-        smallest = (
-            sized.filter(~bad & (pl.col("_stage") < last))
-            .group_by("_key")
-            .agg(pl.len().alias("n"))
-            .sort(["n", "_key"])
-            .head(1)
-        )
-        if smallest.height == 0:  # every row is fully withheld: nothing more can be done
-            return frame
-        target = sized.select(pl.col("_key").is_in(smallest["_key"].implode()).alias("t"))["t"]
-        frame = frame.with_columns(
-            pl.when(target).then(pl.lit(last, pl.Int32)).otherwise(pl.col("_stage")).alias("_stage")
-        )
+                for candidate in evaluate(batch) if batch else []:
+                    tried.append(candidate)
+                    seen.add(candidate.levels)
+                    if candidate.records_to_suppress > limit:
+                        failed.append(candidate.levels)
+                    elif (candidate.loss, candidate.records_to_suppress, candidate.levels) < (
+                        best.loss,
+                        best.records_to_suppress,
+                        best.levels,
+                    ):
+                        best = candidate
+            pending = []
+        if combo is None:
+            break
+    return best, tuple(tried)
 
 
 def anonymize_complainants(frame: pl.DataFrame, policy: Policy) -> AnonymizationResult:
     """Make the complainants k-anonymous on the policy's quasi-identifiers (see module doc).
 
-    ``frame``: one row per complainant with ``complaint_id``, ``received_at`` (Date or Datetime
-    of the complaint), ``district``, ``age_band``, ``gender``, ``race`` (text or enums; null and
-    empty become ``unknown``) and optionally ``finding`` (the complaint's headline finding, for
-    l-diversity) and any other columns (passed through). Raises ``AnonymizationError`` for a
-    missing column. Never drops or reorders a row; never leaves an empty quasi-identifier.
+    ``frame``: one row per complainant with ``complaint_id``, ``received_at`` and ``closed_at``
+    (Date or Datetime of the complaint; ``closed_at`` may be null), ``days_to_close`` (whole
+    days or null), ``channel``, ``district``, ``age_band``, ``gender``, ``race`` (text or enums;
+    null and empty become ``unknown``) and optionally ``finding`` (the complaint's headline
+    finding, for l-diversity) and any other columns (passed through). Raises
+    ``AnonymizationError`` for a missing column or a date column of the wrong type. Never drops
+    or reorders a row; never leaves a quasi-identifier empty unless the source does not record
+    it (no closing date).
     """
     missing = [c for c in COMPLAINANT_INPUT_COLUMNS if c not in frame.columns]
     if missing:
         raise AnonymizationError(f"complainants frame lacks column(s): {', '.join(missing)}")
-    if frame.schema["received_at"] not in (pl.Date,) and not isinstance(
-        frame.schema["received_at"], pl.Datetime
-    ):
-        raise AnonymizationError("complainants column received_at must be a Date or Datetime")
-    qis = policy.quasi_identifiers
+    for name in ("received_at", "closed_at"):
+        dtype = frame.schema[name]
+        if dtype not in (pl.Date, pl.Null) and not isinstance(dtype, pl.Datetime):
+            raise AnonymizationError(f"complainants column {name} must be a Date or Datetime")
+    layout = Layout.of(policy)
+    for c in layout.columns:
+        if c not in PREPARE:
+            raise AnonymizationError(f"quasi-identifier {c} has no preparation in {__name__}")
     base = frame.with_columns(
-        *(
-            prepare_attribute(pl.col(c)).alias(c)
-            for c in ("district", "age_band", "gender", "race")
-        ),
-        month_start(pl.col("received_at")).alias("period"),
+        PREPARE[c][1](pl.col(PREPARE[c][0])).alias(f"_p_{c}") for c in layout.columns
     )
-    best, candidates = search_levels(base.select(qis), policy)
-    chosen = dict(zip(qis, best.levels, strict=True))
+    prepared = base.select(pl.col(f"_p_{c}").alias(c) for c in layout.columns)
+    best, candidates = search_levels(prepared, policy)
+    chosen = dict(zip(layout.attributes, best.levels, strict=True))
     levels = {
         name: h.levels[chosen.get(name, h.min_level)].name
         for name, h in sorted(policy.hierarchies.items())
     }
-    generalized = base.with_columns(
-        policy.hierarchy(q).generalize(pl.col(q), chosen[q]).alias(f"_g_{q}") for q in qis
+    general = prepared.select(
+        generalized(policy, layout, c, chosen[layout.attribute_of[c]]).alias(f"_g_{c}")
+        for c in layout.columns
     )
     # Integer codes ≥ 1 for the generalized values (0 is reserved for withheld).
+    # A column with one value for everyone (age "all", channel "withheld") takes code 0 like a
+    # withheld value: it splits no class, and local suppression leaves it as it is.
+    fixed = frozenset(c for c in layout.columns if general.get_column(f"_g_{c}").n_unique() <= 1)
+    layout = dataclasses.replace(layout, fixed=fixed)
     code_exprs = []
     cardinalities = []
-    dictionaries: dict[str, pl.Series] = {}
-    for q in qis:
-        values = generalized.get_column(f"_g_{q}").unique().sort()
-        dictionaries[q] = values
+    for c in layout.columns:
+        values = general.get_column(f"_g_{c}").unique().sort()
+        if c in fixed:
+            cardinalities.append(0)
+            code_exprs.append(pl.lit(0, pl.UInt32).alias(f"_c_{c}"))
+            continue
         cardinalities.append(values.len())
         code_exprs.append(
-            pl.col(f"_g_{q}")
+            pl.col(f"_g_{c}")
             .replace_strict(
                 values, pl.int_range(1, values.len() + 1, eager=True), return_dtype=pl.UInt32
             )
-            .alias(f"_c_{q}")
+            .alias(f"_c_{c}")
         )
-    coded = generalized.select("complaint_id", *code_exprs)
-    staged = local_suppression(coded, qis, cardinalities, policy)
-    patterns = suppression_patterns(policy)
-    final = staged.with_columns(_published_columns(qis, patterns))
-    withheld_mask = {q: final.get_column(q) == 0 for q in qis}
-    out = generalized
-    for q in qis:
-        out = out.with_columns(
-            pl.when(withheld_mask[q]).then(pl.lit(WITHHELD)).otherwise(pl.col(f"_g_{q}")).alias(q)
-        )
-    for name in ("district", "period"):
-        if name not in qis:
-            h = policy.hierarchy(name)
-            out = out.with_columns(h.generalize(pl.col(name), h.min_level).alias(name))
-    keep = [c for c in frame.columns if c != "received_at"]
-    if "period" not in keep:
-        keep.append("period")
-    complainants = out.select(keep)
-    complaints = complainants.select("complaint_id", "district", "period").unique(
+    coded = general.with_columns(frame.get_column("complaint_id")).select(
+        "complaint_id", *code_exprs
+    )
+    staged = local_suppression(coded, layout, cardinalities, policy)
+    final = staged.with_columns(_published_columns(layout, suppression_patterns(layout, policy)))
+    withheld_mask = {c: (final.get_column(c) == 0) & (c not in fixed) for c in layout.columns}
+    published = general.select(
+        pl.when(withheld_mask[c])
+        .then(pl.lit(WITHHELD))
+        .when(pl.col(f"_g_{c}") == MISSING)
+        .then(pl.lit(None, pl.Utf8))
+        .otherwise(pl.col(f"_g_{c}"))
+        .alias(c)
+        for c in layout.columns
+    )
+    raw_inputs = {PREPARE[c][0] for c in layout.columns} - {"complaint_id"}
+    passthrough = [c for c in frame.columns if c not in raw_inputs and c not in layout.columns]
+    complainants = frame.select(passthrough).hstack(published)
+    complaint_columns = [
+        c for c in layout.columns if layout.attribute_of[c] in layout.complaint_level
+    ]
+    complaints = complainants.select("complaint_id", *complaint_columns).unique(
         "complaint_id", keep="first", maintain_order=True
     )
-    report = _report(complainants, final, qis, policy, levels, best, candidates, withheld_mask)
+    report = _report(complainants, layout, policy, levels, best, candidates, withheld_mask)
     return AnonymizationResult(complainants, complaints, levels, report, candidates)
 
 
 def _report(
     complainants: pl.DataFrame,
-    final: pl.DataFrame,
-    qis: Sequence[str],
+    layout: Layout,
     policy: Policy,
     levels: dict[str, str],
     best: Candidate,
     candidates: tuple[Candidate, ...],
     withheld_mask: dict[str, pl.Series],
 ) -> KAnonymityReport:
-    """Figures of the k-anonymity step, measured on the published values."""
+    """Figures of the k-anonymity step, measured on the published values (a value the source
+    does not record counts as a value of its own, as it does for an attacker)."""
     records = complainants.height
-    sizes = complainants.group_by(list(qis)).agg(
+    keyed = complainants.with_columns(pl.col(c).fill_null(MISSING) for c in layout.columns)
+    sizes = keyed.group_by(list(layout.columns)).agg(
         pl.len().alias("size"),
-        *([pl.col("finding").n_unique().alias("l")] if "finding" in complainants.columns else []),
+        *([pl.col("finding").n_unique().alias("l")] if "finding" in keyed.columns else []),
     )
     smallest = int(sizes.select(pl.col("size").min()).item() or 0) if records else 0
     l_div = (
@@ -486,22 +463,24 @@ def _report(
         if records and "l" in sizes.columns
         else None
     )
-    # A value withheld by the generalization itself (e.g. district at level "withheld") is not
-    # a local suppression.
     suppressed_per: dict[str, AttributeSuppression] = {}
     any_suppressed = pl.Series([False] * records)
-    for q in qis:
-        mask = withheld_mask[q]
+    known = quasi.by_name()
+    for name in policy.quasi_identifiers:
+        mask = withheld_mask[known[name].column]
         count = int(mask.sum())
-        suppressed_per[q] = AttributeSuppression(count, _share(count, records))
+        suppressed_per[name] = AttributeSuppression(count, _share(count, records))
         any_suppressed = any_suppressed | mask
     records_suppressed = int(any_suppressed.sum())
-    del final
+    total = 1
+    for a in layout.attributes:
+        h = policy.hierarchy(a)
+        total *= h.max_level - h.min_level + 1
     return KAnonymityReport(
-        quasi_identifiers=tuple(qis),
+        quasi_identifiers=policy.quasi_identifiers,
         k_required=policy.k,
         k_achieved=smallest,
-        generalization={q: levels[q] for q in qis},
+        generalization={a: levels[a] for a in layout.attributes},
         records=records,
         records_suppressed=records_suppressed,
         values_suppressed=suppressed_per,
@@ -512,6 +491,7 @@ def _report(
         # Judged on what was actually withheld (the search's estimate ignores co-complainants).
         suppression_limit_exceeded=records_suppressed > policy.suppression_limit * records,
         combinations_searched=len(candidates),
+        combinations_total=total,
         information_loss=best.loss,
         classes=sizes.height,
     )
@@ -520,43 +500,52 @@ def _report(
 def apply_to_complaints(
     complaints: pl.DataFrame, result: AnonymizationResult, policy: Policy
 ) -> pl.DataFrame:
-    """Add the published ``received_period``, ``closed_period`` and ``district`` of complaints.
+    """The published place, time and category columns of every complaint.
 
     ``complaints`` has ``complaint_id``, ``received_at``, ``closed_at`` (Date/Datetime, null
-    allowed) and ``district``. Periods use the chosen period level; district the chosen district
-    level; a complaint whose district or period was withheld for its complainants shows
-    ``withheld`` (its closed period too, so the received period cannot be recovered from it).
-    Rows keep their order; other columns are kept (``received_at``/``closed_at`` too: drop them
-    before writing).
+    allowed), ``days_to_close`` (whole days or null), ``channel`` and ``district``. Returns
+    ``complaint_id`` and the published ``received_period``, ``closed_period``,
+    ``days_to_close``, ``channel`` and ``district`` in the input's row order: a complaint with
+    complainants shows exactly what its complainants were anonymized with (suppressions
+    included); one without complainants (anonymous) shows its values at the chosen levels.
     """
-    period_level = result.levels["period"]
-    district = policy.hierarchy("district")
-    published = complaints.with_columns(
-        period_expr(pl.col("received_at").cast(pl.Date), period_level).alias("received_period"),
-        period_expr(pl.col("closed_at").cast(pl.Date), period_level).alias("closed_period"),
-        district.generalize(prepare_attribute(pl.col("district")), result.levels["district"]).alias(
-            "district"
-        ),
-    )
-    withheld = result.complaints.select(
+    layout = Layout.of(policy)
+    published = result.complaints
+    columns = [c for c in PUBLISHED_COMPLAINT_COLUMNS if c in published.columns]
+    prepared = complaints.select(
         "complaint_id",
-        (pl.col("district") == WITHHELD).alias("_wd"),
-        (pl.col("period") == WITHHELD).alias("_wp"),
+        *(PREPARE[c][1](pl.col(PREPARE[c][0])).alias(c) for c in PUBLISHED_COMPLAINT_COLUMNS),
     )
-    joined = published.join(withheld, on="complaint_id", how="left", maintain_order="left")
-    return joined.with_columns(
-        pl.when(pl.col("_wd").fill_null(False))
-        .then(pl.lit(WITHHELD))
-        .otherwise(pl.col("district"))
-        .alias("district"),
+    exprs = []
+    for c in PUBLISHED_COMPLAINT_COLUMNS:
+        h = policy.hierarchy(layout.attribute_of[c])
+        exprs.append(h.generalize(pl.col(c), result.levels[h.attribute]).cast(pl.Utf8).alias(c))
+    general = prepared.select("complaint_id", *exprs)
+    joined = general.join(
+        published.select("complaint_id", *(pl.col(c).alias(f"_a_{c}") for c in columns)),
+        on="complaint_id",
+        how="left",
+        maintain_order="left",
+    ).with_columns(pl.col("complaint_id").is_in(published["complaint_id"].implode()).alias("_in"))
+    return joined.select(
+        "complaint_id",
         *(
-            pl.when(pl.col("_wp").fill_null(False))
-            .then(pl.lit(WITHHELD))
-            .otherwise(pl.col(c))
-            .alias(c)
-            for c in ("received_period", "closed_period")
+            pl.when(pl.col("_in")).then(pl.col(f"_a_{c}")).otherwise(pl.col(c)).alias(c)
+            if c in columns
+            else pl.col(c)
+            for c in PUBLISHED_COMPLAINT_COLUMNS
         ),
-    ).drop("_wd", "_wp")
+    )
+
+
+#: The complaint columns ``apply_to_complaints`` publishes, in the complaints table's order.
+PUBLISHED_COMPLAINT_COLUMNS: tuple[str, ...] = (
+    "received_period",
+    "closed_period",
+    "days_to_close",
+    "channel",
+    "district",
+)
 
 
 def headline_finding(allegations: pl.DataFrame) -> pl.DataFrame:
@@ -597,12 +586,19 @@ def benchmark_frame(records: int, seed: int = 0) -> pl.DataFrame:
     complaints = max(1, int(records / 1.15))
     complaint = np.sort(rng.integers(0, complaints, size=records))
     days = rng.integers(0, 365 * 10, size=complaints)
+    took = np.minimum(rng.gamma(2.0, 45.0, size=complaints).astype(np.int64), 900)
     district = pick(districts, [1 / (i + 1) ** 0.8 for i in range(8)])[:complaints]
+    channels = ["online", "phone", "email", "walk_in", "letter", "referral", "internal"]
+    channel = pick(channels, [45, 20, 12, 9, 5, 6, 3])[:complaints]
     start = np.datetime64("2016-01-01")
+    received = (start + days[complaint]).astype("datetime64[D]")
     return pl.DataFrame(
         {
             "complaint_id": complaint,
-            "received_at": (start + days[complaint]).astype("datetime64[D]"),
+            "received_at": received,
+            "closed_at": received + took[complaint],
+            "days_to_close": took[complaint],
+            "channel": channel[complaint],
             "district": district[complaint],
             "age_band": pick(ages, [3, 15, 27, 21, 14, 9, 4, 3]),
             "gender": pick(genders, [44, 40, 2, 6, 8]),

@@ -21,7 +21,17 @@ ATTRIBUTE_NAMES: dict[str, str] = {
     "gender": "gender",
     "race": "race or ethnicity",
     "district": "district",
-    "period": "date received",
+    "period": "received and closed periods",
+    "channel": "channel",
+    "days_to_close": "days to close",
+    "complainants.age_band": "the complainant's age band",
+    "complainants.gender": "gender",
+    "complainants.race": "race or ethnicity",
+    "complaints.received_period": "the complaint's received period",
+    "complaints.closed_period": "closed period",
+    "complaints.days_to_close": "days to close",
+    "complaints.channel": "channel",
+    "complaints.district": "district",
 }
 LEVEL_NAMES: dict[str, str] = {
     "month": "month",
@@ -34,6 +44,8 @@ LEVEL_NAMES: dict[str, str] = {
     "grouped": "small groups combined",
     "district": "district",
     "area": "area (several districts together)",
+    "band": "band of days (0-30, 31-60, 61-90, 91-180, 181-365, 366+)",
+    "wide_band": "wide band of days (0-90, 91-365, 366+)",
     "withheld": "not published",
 }
 
@@ -106,10 +118,14 @@ def report_markdown(report: Mapping[str, Any], version: str) -> str:
         "",
         "## Made less precise (generalization)",
         "",
-        "Some details could identify a person when combined with what a neighbour or"
-        " acquaintance knows (where and roughly when a complaint was made, and the person's age,"
-        " gender and race). These are the *quasi-identifiers*:"
-        f" {', '.join(ATTRIBUTE_NAMES.get(q, q) for q in report['quasi_identifiers'])}."
+        "Some details could identify a person when combined with what a neighbour, an"
+        " acquaintance or a reader of the closure letter knows: where and roughly when a"
+        " complaint was made and closed, how it reached the office, and the person's age,"
+        " gender and race. Anyone can line these up by joining each complainant"
+        " (`complainants.csv`) with their complaint (`complaints.csv`), so k is measured on"
+        " exactly that join. These are the *quasi-identifiers*:"
+        f" {', '.join(f'`{q}`' for q in report['quasi_identifiers'])}"
+        f" ({', '.join(ATTRIBUTE_NAMES.get(q, q) for q in report['quasi_identifiers'])})."
         f" They are published at these levels, chosen to keep as much detail as possible while"
         f" every combination is shared by at least {k} complainants:",
         "",

@@ -23,13 +23,24 @@ from typing import Any, Literal
 import polars as pl
 import tomli_w
 
+from publisher import quasi
+
 #: The token that replaces a value removed by local suppression (never an empty cell).
 WITHHELD = "withheld"
 #: The value given to a missing quasi-identifier before generalization.
 UNKNOWN = "unknown"
 
-#: Quasi-identifiers the publisher knows how to build (a policy may use a subset).
-KNOWN_QUASI_IDENTIFIERS: tuple[str, ...] = ("age_band", "gender", "race", "district", "period")
+#: Attributes the publisher knows how to generalize (one hierarchy each; a published column
+#: names its attribute in its schema, see ``publisher.quasi``).
+KNOWN_ATTRIBUTES: tuple[str, ...] = (
+    "age_band",
+    "gender",
+    "race",
+    "district",
+    "period",
+    "channel",
+    "days_to_close",
+)
 #: Fixed levels of the ``period`` hierarchy, finest first.
 PERIOD_LEVELS: tuple[str, ...] = ("month", "quarter", "year")
 
@@ -136,9 +147,28 @@ class Policy:
     suppression_limit: float
     threshold: int
     publish_officer_names: OfficerNames
+    #: Published columns (``table.column``) k is measured over: every column an attacker can
+    #: line up with a complainant (``publisher.quasi.complainant_join``), in that order.
     quasi_identifiers: tuple[str, ...]
     hierarchies: Mapping[str, Hierarchy]
     dropped_fields: tuple[str, ...]
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """The hierarchies the quasi-identifiers use, in order of first use (the search's
+        units: ``received_period`` and ``closed_period`` share ``period``)."""
+        known = quasi.by_name()
+        out: list[str] = []
+        for name in self.quasi_identifiers:
+            attribute = known[name].attribute
+            if attribute not in out:
+                out.append(attribute)
+        return tuple(out)
+
+    def columns_of(self, attribute: str) -> tuple[str, ...]:
+        """The quasi-identifier columns (``table.column``) generalized by ``attribute``."""
+        known = quasi.by_name()
+        return tuple(n for n in self.quasi_identifiers if known[n].attribute == attribute)
 
     def hierarchy(self, attribute: str) -> Hierarchy:
         """The hierarchy of ``attribute``; raises ``KeyError`` if the policy has none."""
@@ -219,8 +249,12 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{source} is not valid TOML: {exc}") from None
     defaults = tomllib.loads(default_policy_text())
+    # The list of quasi-identifiers is derived from the published schemas; a file may repeat it
+    # (every release's policy.toml does) but never shorten it.
+    table = data.get("k_anonymity")
+    listed = table.pop("quasi_identifiers", None) if isinstance(table, dict) else None
     merged = _overlay(defaults, data)
-    return _build(merged)
+    return _build(merged, listed)
 
 
 def _overlay(base: dict[str, Any], top: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -269,7 +303,39 @@ def _check_keys(table: dict[str, Any], allowed: set[str], name: str) -> None:
         raise PolicyError(f"policy key '{name}.{key}': unknown key")
 
 
-def _build(data: dict[str, Any]) -> Policy:
+def _quasi_identifiers(listed: object) -> tuple[str, ...]:
+    """The quasi-identifier columns: the derived list, checked against the file's if it has one.
+
+    Raises ``PolicyError`` for a list that is not a list of known column names, or that leaves
+    out a column an attacker can line up with a complainant (naming it and its kind).
+    """
+    key = "k_anonymity.quasi_identifiers"
+    derived = quasi.complainant_join()
+    if listed is None:
+        return tuple(q.name for q in derived)
+    if not isinstance(listed, list) or not all(isinstance(n, str) for n in listed):
+        raise PolicyError(f"policy key {key!r}: expected a list of column names")
+    if len(set(listed)) != len(listed):
+        raise PolicyError(f"policy key {key!r}: must be a list without repeats")
+    allowed = {q.name for q in derived}
+    for name in listed:
+        if name not in allowed:
+            raise PolicyError(
+                f"policy key {key!r}: {name!r} is not a published column that can be joined to"
+                f" a complainant (known: {', '.join(q.name for q in derived)})"
+            )
+    missing = [q for q in derived if q.name not in listed]
+    if missing:
+        raise PolicyError(
+            f"policy key {key!r}: leaves out "
+            + ", ".join(f"{q.name} ({q.kind})" for q in missing)
+            + ": every published column an attacker can line up with a complainant must count"
+            " (remove the key to use the list derived from the published schemas)"
+        )
+    return tuple(q.name for q in derived)
+
+
+def _build(data: dict[str, Any], listed: object = None) -> Policy:
     """Validate merged policy data and build the ``Policy``."""
     release = _get(data, "release", dict, "release")
     kanon = _get(data, "k_anonymity", dict, "k_anonymity")
@@ -281,17 +347,7 @@ def _build(data: dict[str, Any]) -> Policy:
         raise PolicyError(
             f"policy key 'k_anonymity.suppression_limit': must be between 0 and 1, got {limit}"
         )
-    qis = _get(kanon, "quasi_identifiers", list, "k_anonymity.quasi_identifiers")
-    if not qis or len(set(qis)) != len(qis):
-        raise PolicyError(
-            "policy key 'k_anonymity.quasi_identifiers': must be a non-empty list without repeats"
-        )
-    for qi in qis:
-        if qi not in KNOWN_QUASI_IDENTIFIERS:
-            raise PolicyError(
-                f"policy key 'k_anonymity.quasi_identifiers': unknown attribute {qi!r}"
-                f" (known: {', '.join(KNOWN_QUASI_IDENTIFIERS)})"
-            )
+    qis = _quasi_identifiers(listed)
     threshold = _get(_get(data, "aggregates", dict, "aggregates"), "threshold", int,
                      "aggregates.threshold")  # fmt: skip
     if threshold < 2:
@@ -309,14 +365,16 @@ def _build(data: dict[str, Any]) -> Policy:
     generalization = _get(data, "generalization", dict, "generalization")
     hierarchies: dict[str, Hierarchy] = {}
     for attribute in sorted(generalization):
-        if attribute not in KNOWN_QUASI_IDENTIFIERS:
+        if attribute not in KNOWN_ATTRIBUTES:
             raise PolicyError(f"policy key 'generalization.{attribute}': unknown attribute")
         table = _get(generalization, attribute, dict, f"generalization.{attribute}")
         hierarchies[attribute] = _hierarchy(attribute, table)
+    known = quasi.by_name()
     for qi in qis:
-        if qi not in hierarchies:
+        if known[qi].attribute not in hierarchies:
             raise PolicyError(
-                f"policy key 'generalization.{qi}': missing (it is a quasi-identifier)"
+                f"policy key 'generalization.{known[qi].attribute}': missing (it generalizes"
+                f" the quasi-identifier {qi})"
             )
     return Policy(
         licence=_get(release, "licence", str, "release.licence"),

@@ -36,7 +36,11 @@ from publisher.extract import (
     extract_caseload,
 )
 from publisher.formats import check_formats, extra_resources, write_formats
-from publisher.officer_privacy import OFFICER_QUASI_IDENTIFIERS, protect_officers
+from publisher.officer_privacy import (
+    OFFICER_QUASI_IDENTIFIERS,
+    protect_officer_links,
+    protect_officers,
+)
 from publisher.package import (
     RECORD_TABLES,
     PackageError,
@@ -140,68 +144,6 @@ def _as_of(data: Extraction, cases: pl.DataFrame) -> dt.date:
     if not months:
         raise PublishError("there are no cases to publish", exit_code=1)
     return max(months)
-
-
-#: ``days_to_close`` is withheld when, with the two published periods, it would place the
-#: received date in a window shorter than this many days (finer than about a month).
-MIN_RECEIVED_WINDOW_DAYS = 28
-
-
-def _period_bounds(column: str) -> tuple[pl.Expr, pl.Expr]:
-    """First and last day of a published period (``YYYY-MM``, ``YYYY-Qn``, ``YYYY``); null for
-    ``withheld`` or empty."""
-    text = pl.col(column)
-    year = text.str.slice(0, 4).cast(pl.Int32, strict=False)
-    is_quarter = text.str.contains("-Q", literal=True)
-    is_month = (text.str.len_chars() == 7) & ~is_quarter
-    is_year = text.str.len_chars() == 4
-    quarter = text.str.slice(6, 1).cast(pl.Int32, strict=False)
-    month = text.str.slice(5, 2).cast(pl.Int32, strict=False)
-    start = (
-        pl.when(is_month)
-        .then(pl.date(year, month, 1))
-        .when(is_quarter)
-        .then(pl.date(year, quarter * 3 - 2, 1))
-        .when(is_year)
-        .then(pl.date(year, 1, 1))
-    )
-    end = (
-        pl.when(is_month)
-        .then(start.dt.offset_by("1mo"))
-        .when(is_quarter)
-        .then(start.dt.offset_by("3mo"))
-        .when(is_year)
-        .then(start.dt.offset_by("1y"))
-    ) - pl.duration(days=1)
-    return start, end
-
-
-def protect_days_to_close(complaints: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """Withhold ``days_to_close`` where it would reveal the received date too precisely.
-
-    The received date lies in the published received period, and (closed date - days) in the
-    published closed period: with exact days, the two together can pin the received date to a
-    few days, finer than the period the k-anonymity search chose. Where that window is shorter
-    than ``MIN_RECEIVED_WINDOW_DAYS`` the value becomes ``withheld``. Returns the frame (with
-    ``days_to_close`` as text) and how many values were withheld.
-    """
-    r_start, r_end = _period_bounds("received_period")
-    c_start, c_end = _period_bounds("closed_period")
-    shift = pl.duration(days=pl.col("days_to_close"))
-    low = pl.max_horizontal(r_start, c_start - shift)
-    high = pl.min_horizontal(r_end, c_end - shift)
-    window = (high - low).dt.total_days() + 1
-    narrow = pl.col("days_to_close").is_not_null() & (window < MIN_RECEIVED_WINDOW_DAYS)
-    narrow = narrow.fill_null(False)
-    marked = complaints.with_columns(narrow.alias("_narrow"))
-    withheld = int(marked["_narrow"].sum())
-    result = marked.with_columns(
-        pl.when(pl.col("_narrow"))
-        .then(pl.lit(WITHHELD))
-        .otherwise(pl.col("days_to_close").cast(pl.Utf8))
-        .alias("days_to_close")
-    ).drop("_narrow")
-    return result, withheld
 
 
 def _next_month(month: dt.date) -> dt.date:
@@ -352,7 +294,9 @@ def _publish_into(
             {"received_month": "received_at", "closed_month": "closed_at"}
         )
         frame = data.complainants.join(
-            complaints.select("complaint_id", "received_at", "district"),
+            complaints.select(
+                "complaint_id", "received_at", "closed_at", "days_to_close", "channel", "district"
+            ),
             on="complaint_id",
             how="left",
             maintain_order="left",
@@ -365,18 +309,33 @@ def _publish_into(
         anonymized = anonymize_complainants(frame, policy)
         del frame
         data.complainants = data.complainants.clear()  # only the anonymized rows go on
-        complaints = apply_to_complaints(complaints, anonymized, policy)
+        shown = apply_to_complaints(complaints, anonymized, policy)
         # The anonymizer keeps the row order, so the extraction's order (published complaint
         # id, then database id) stands.
         complainants = anonymized.complainants.select(COMPLAINANT_COLUMNS)
         kanon = anonymized.report
         del anonymized
         officers, officer_report = protect_officers(data.officers, policy.k)
+        officers, allegations, link_report = protect_officer_links(
+            officers, data.allegations.select(ALLEGATION_COLUMNS), shown, policy.k
+        )
+        officer_report["links"] = link_report
+        published_complaints = shown.join(
+            complaints.select("complaint_id", "screening_outcome", "public_status"),
+            on="complaint_id",
+            how="left",
+            maintain_order="left",
+        ).select(COMPLAINTS_PUBLISHED)
 
     with _stage(stages, "aggregate", done):
+        # Aggregates count the exact channel and days (one-way tables with small-cell
+        # suppression, no ids) and the published district, and every allegation's officer
+        # (the link withheld in allegations.csv is not needed to count officers by caseload).
         aggregates = build_aggregates(
             AggregateInputs(
-                complaints=complaints,
+                complaints=complaints.select(
+                    "complaint_id", "channel", "days_to_close", "closed_at"
+                ).with_columns(shown.get_column("district")),
                 allegations=data.allegations,
                 complainants=complainants,
                 caseload=cases,
@@ -386,18 +345,16 @@ def _publish_into(
         )
 
     with _stage(stages, "write", done):
-        published_complaints, days_withheld = protect_days_to_close(
-            complaints.select(COMPLAINTS_PUBLISHED)
-        )
         records = {
             "complaints": published_complaints.sort("complaint_id"),
-            "allegations": data.allegations.select(ALLEGATION_COLUMNS),
+            "allegations": allegations,
             "officers": officers,
             "complainants": complainants,
         }
         schemas: dict[str, dict[str, Any]] = {}
         extra: dict[str, dict[str, Iterable[str]]] = {
             "complainants": {a: policy_values(policy, a) for a in ("age_band", "gender", "race")},
+            "complaints": {a: policy_values(policy, a) for a in ("channel", "days_to_close")},
             "officers": {a: [WITHHELD] for a in OFFICER_QUASI_IDENTIFIERS},
         }
         for name in RECORD_TABLES:
@@ -438,7 +395,6 @@ def _publish_into(
             "exclusions": dict(sorted(data.exclusions.items())),
             "notes": dict(sorted(data.notes.items())),
             "data_through": f"{as_of:%Y-%m}",
-            "days_to_close_withheld": days_withheld,
         }
         report["officers"] = officer_report
         (folder / "disclosure-report.json").write_text(report_json(report), encoding="utf-8")
@@ -457,6 +413,7 @@ def _publish_into(
         names = list(tables)
         # Everything is on disk now: free the frames before validation reads the files again.
         del records, tables, complaints, complainants, aggregates, cases, published_complaints
+        del shown, allegations
         data.complaints = data.allegations = data.officers = pl.DataFrame()
 
     with _stage(stages, "validate", done) as stage:
@@ -491,10 +448,22 @@ def _publish_into(
 
 
 def _officers_markdown(officers: dict[str, Any]) -> str:
-    """The disclosure report's section on the officers table."""
+    """The disclosure report's section on the officers table and its links to allegations."""
     withheld = ", ".join(
         f"{attribute.replace('_', ' ')} {count:,}"
         for attribute, count in officers["values_withheld"].items()
+    )
+    links = officers["links"]
+    joined_withheld = ", ".join(
+        f"{attribute.replace('_', ' ')} {count:,}"
+        for attribute, count in links["values_withheld"].items()
+    )
+    achieved = links["k_achieved"]
+    named = (
+        f" Officers named by the policy ({links['officers_named_by_policy']:,}) are left out of"
+        " this measure: the office chose to publish who they are."
+        if links["officers_named_by_policy"]
+        else ""
     )
     return (
         "\n## Officers\n\n"
@@ -502,7 +471,17 @@ def _officers_markdown(officers: dict[str, Any]) -> str:
         f" is shared by at least {officers['k_required']} officers (achieved:"
         f" {officers['k_achieved']}), so a pseudonymous officer cannot be picked out by rank,"
         " gender, race and years of service. Values shown as `withheld` to reach that, out of"
-        f" {officers['officers']:,} officers: {withheld}.\n"
+        f" {officers['officers']:,} officers: {withheld}.\n\n"
+        "Someone who knows an officer and roughly where and when a complaint against them was"
+        " made can also join the officers to their allegations and complaints. Over that join"
+        f" ({', '.join(links['quasi_identifiers'])}), every combination holds at least"
+        f" {links['k_required']} different officers"
+        + (f" (achieved: {achieved})" if achieved is not None else "")
+        + ". To reach that, further officer values were withheld"
+        f" ({joined_withheld}; {links['officers_fully_withheld']:,} officers show no"
+        f" attribute at all), and {links['links_withheld']:,} of {links['links']:,} allegations"
+        " show `withheld` instead of their officer's id: the allegation is published and"
+        f" counted, without saying which pseudonymous officer it concerns.{named}\n"
     )
 
 
@@ -520,9 +499,4 @@ def _extraction_markdown(extraction: dict[str, Any]) -> str:
     for reason, count in extraction["notes"].items():
         lines.append(f"- published, {reason}: {count:,}")
     lines.append(f"- data through: {extraction['data_through']}")
-    lines.append(
-        f"- days to close withheld: {extraction['days_to_close_withheld']:,} (with the received"
-        " and closed periods, the exact number of days would have placed the received date"
-        f" within fewer than {MIN_RECEIVED_WINDOW_DAYS} days)"
-    )
     return "\n".join(lines) + "\n"

@@ -106,6 +106,13 @@ VALUE_LABELS: dict[str, str] = {
     "gender": N_("Gender"),
     "race": N_("Race or ethnicity"),
     "district": N_("District"),
+    "period": N_("Received and closed periods"),
+    "channel": N_("Channel"),
+    "days_to_close": N_("Days to close"),
+    # channel groups of the default policy
+    "remote": N_("Remote (online, phone, email or letter)"),
+    "in_person": N_("In person"),
+    "referral_or_internal": N_("Referral or internal"),
     # shared
     "other": N_("Other"),
     "unknown": N_("Unknown"),

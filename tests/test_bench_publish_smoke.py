@@ -42,4 +42,7 @@ def test_quick_publish_benchmark_runs_and_reports_every_stage(tmp_path: Path) ->
     assert all(s["seconds"] >= 0 and s["peak_rss_mib"] > 0 for s in result["stages"])
     assert result["stages"][-1]["peak_workers_rss_mib"] > 0
     assert result["frictionless_only"]["valid"] is True
+    joined = result["joined_k"]
+    assert joined["complainants"] >= 5 and joined["officers"] >= 5
+    assert joined["officer_rows"] >= joined["officers"]
     assert "reference: Frictionless alone" in done.stdout and "peak RSS MiB" in done.stdout

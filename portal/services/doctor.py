@@ -607,6 +607,40 @@ def check_public_address(config: Mapping[str, Any], deployment: Deployment) -> l
     return findings
 
 
+def check_backup_tools(config: Mapping[str, Any]) -> Finding | None:
+    """With PostgreSQL: ``pg_dump`` and ``pg_restore`` installed for ``lantern backup``."""
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    from portal.db import normalize_url
+
+    url = make_url(normalize_url(str(config["DATABASE_URL"])))
+    if url.get_backend_name() != "postgresql":
+        return None
+    missing = [tool for tool in ("pg_dump", "pg_restore") if shutil.which(tool) is None]
+    if missing:
+        return Finding(
+            "backup tools",
+            Status.WARNING,
+            f"{' and '.join(missing)} not installed: 'lantern backup create' and 'restore' need "
+            "them for PostgreSQL. Install Debian's postgresql-client (its version at least the "
+            "server's).",
+        )
+    found = subprocess.run(  # noqa: S603  (a fixed program found on PATH)
+        [str(shutil.which("pg_dump")), "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=CONNECT_TIMEOUT,
+    ).stdout.strip()
+    return Finding(
+        "backup tools",
+        Status.OK,
+        f"{found or 'pg_dump'} and pg_restore are installed for 'lantern backup'.",
+    )
+
+
 # --- all of it -------------------------------------------------------------------------------
 
 
@@ -620,14 +654,16 @@ def run_checks(deployment: Deployment) -> list[Finding]:
     folders = default_folders(deployment.instance, deployment.cwd)
     uploads = Path(folders["UPLOAD_FOLDER"])
     if config is not None:
-        steps: list[Callable[[], Finding | list[Finding]]] = [
+        steps: list[Callable[[], Finding | list[Finding] | None]] = [
             lambda: check_database(config, deployment),
+            lambda: check_backup_tools(config),
             lambda: check_redis(config, deployment),
             lambda: check_mail(config, deployment),
         ]
         for step in steps:
             outcome = step()
-            findings += outcome if isinstance(outcome, list) else [outcome]
+            if outcome is not None:
+                findings += outcome if isinstance(outcome, list) else [outcome]
     findings.append(check_uploads(uploads))
     findings.append(check_disk(uploads, deployment.min_free_bytes))
     findings.append(check_site(Path(folders["SITE_FOLDER"])))

@@ -120,11 +120,27 @@ def test_every_command_the_systemd_units_run_is_a_real_lantern_command() -> None
         "lantern-portal.service",
         "lantern-mail.service",
         "lantern-uploads-sweep.service",
+        "lantern-backup.service",
     }
     run = {check_command(shlex.split(unit(p)["ExecStart"][0])).name for p in services}
-    assert run == {"serve", "send", "sweep"}
-    timer = unit(DEPLOY / "systemd" / "lantern-uploads-sweep.timer")
-    assert timer["OnCalendar"] and "Unit" not in timer  # it starts the service of its own name
+    assert run == {"serve", "send", "sweep", "create"}
+    for name in ("lantern-uploads-sweep", "lantern-backup"):
+        timer = unit(DEPLOY / "systemd" / f"{name}.timer")
+        assert timer["OnCalendar"] and "Unit" not in timer  # it starts the service of its name
+        assert (DEPLOY / "systemd" / f"{name}.service").is_file()
+
+
+def test_the_nightly_backup_writes_where_the_unit_may_write_and_keeps_the_keys_apart() -> None:
+    backup = unit(DEPLOY / "systemd" / "lantern-backup.service")
+    argv = shlex.split(backup["ExecStart"][0])
+    assert argv[1:3] == ["backup", "create"]
+    # Only /var/lib/lantern is writable for the unit; the archives go below it.
+    assert Path(option(argv, "--out")).is_relative_to(backup["ReadWritePaths"][0])
+    assert "--without-keys" in argv  # the keys are backed up apart (deploy/README.md)
+    assert int(option(argv, "--keep")) >= 7
+    assert backup["UMask"] == ["0077"]
+    sweep = unit(DEPLOY / "systemd" / "lantern-uploads-sweep.timer")["OnCalendar"]
+    assert unit(DEPLOY / "systemd" / "lantern-backup.timer")["OnCalendar"] != sweep
 
 
 def test_the_systemd_units_verify(tmp_path: Path) -> None:
@@ -344,7 +360,7 @@ def test_lantern_admin_is_valid_shell() -> None:
 
 
 #: Commands the guide keeps a slot for, built elsewhere (deploy/README.md, "Scheduled jobs").
-SLOTS = {("retention", "run"), ("backup", "create")}
+SLOTS = {("retention", "run")}
 
 
 def test_every_command_the_guide_names_exists() -> None:

@@ -27,7 +27,14 @@ CONTRACT_KEYS = {
 
 def _kanon(exceeded: bool = False) -> KAnonymityReport:
     return KAnonymityReport(
-        quasi_identifiers=("age_band", "gender", "race", "district", "period"),
+        quasi_identifiers=(
+            "complainants.age_band",
+            "complainants.gender",
+            "complainants.race",
+            "complaints.received_period",
+            "complaints.closed_period",
+            "complaints.district",
+        ),
         k_required=5,
         k_achieved=6,
         generalization={
@@ -40,11 +47,12 @@ def _kanon(exceeded: bool = False) -> KAnonymityReport:
         records=2000,
         records_suppressed=37,
         values_suppressed={
-            "age_band": AttributeSuppression(12, 0.006),
-            "gender": AttributeSuppression(25, 0.0125),
-            "race": AttributeSuppression(0, 0.0),
-            "district": AttributeSuppression(0, 0.0),
-            "period": AttributeSuppression(1, 0.0005),
+            "complainants.age_band": AttributeSuppression(12, 0.006),
+            "complainants.gender": AttributeSuppression(25, 0.0125),
+            "complainants.race": AttributeSuppression(0, 0.0),
+            "complaints.district": AttributeSuppression(0, 0.0),
+            "complaints.received_period": AttributeSuppression(1, 0.0005),
+            "complaints.closed_period": AttributeSuppression(1, 0.0005),
         },
         l_diversity_findings=2,
         risk_max=1 / 6,
@@ -52,6 +60,7 @@ def _kanon(exceeded: bool = False) -> KAnonymityReport:
         suppression_limit=0.05,
         suppression_limit_exceeded=exceeded,
         combinations_searched=48,
+        combinations_total=72,
         information_loss=1.5,
         classes=84,
     )
@@ -68,7 +77,7 @@ def test_report_has_the_contract_keys_and_figures() -> None:
     report = build_report(_kanon(), AGGREGATES, policy)
     assert set(report) >= CONTRACT_KEYS
     assert report["k_achieved"] == 6
-    assert report["values_suppressed"]["gender"] == {"count": 25, "share": 0.0125}
+    assert report["values_suppressed"]["complainants.gender"] == {"count": 25, "share": 0.0125}
     assert report["risk"]["max"] == pytest.approx(1 / 6)
     assert report["aggregates"]["agg_complaints_by_district.csv"]["complementary"] == 1
     assert report["threshold"] == 5
@@ -95,11 +104,14 @@ def test_markdown_explains_what_was_done_with_the_figures() -> None:
         "## Removed",
         "narratives, internal notes",
         "Officer names are not published",
-        "| date received | quarter (three months) |",
+        "| received and closed periods | quarter (three months) |",
+        "`complaints.closed_period`",
+        "joining each complainant (`complainants.csv`) with their complaint (`complaints.csv`)",
         "| age band | 20-year age band |",
         "at least 5 complainants",
         "records with at least one withheld value: 37 (1.85%",
         "gender withheld: 25 (1.25%)",
+        "closed period withheld: 1 (0.05%)",
         "at least 6 complainants (required: 5)",
         "at most 16.67% for any complainant",
         "holds 2 different",
@@ -123,4 +135,4 @@ def test_site_reads_the_report() -> None:
     report = json.loads(report_json(build_report(_kanon(), AGGREGATES, parse_policy(""))))
     facts = " ".join(_disclosure_facts(report))
     assert "achieved: 6" in facts
-    assert "Period is published at the level: quarter." in facts
+    assert "Received and closed periods is published at the level: quarter." in facts

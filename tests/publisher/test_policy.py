@@ -19,11 +19,31 @@ def test_default_policy_has_the_documented_defaults() -> None:
     assert policy.suppression_limit == 0.05
     assert policy.threshold == 5
     assert policy.publish_officer_names is False
-    assert policy.quasi_identifiers == ("age_band", "gender", "race", "district", "period")
+    # Derived from the published schemas: the complainant's columns and every place, time and
+    # category column of their complaint.
+    assert policy.quasi_identifiers == (
+        "complainants.age_band",
+        "complainants.gender",
+        "complainants.race",
+        "complaints.received_period",
+        "complaints.closed_period",
+        "complaints.days_to_close",
+        "complaints.channel",
+        "complaints.district",
+    )
+    assert policy.attributes == (
+        "age_band",
+        "gender",
+        "race",
+        "period",
+        "days_to_close",
+        "channel",
+        "district",
+    )
     assert any("narratives" in item for item in policy.dropped_fields)
     period = policy.hierarchy("period")
     assert period.level_names == ("month", "quarter", "year")
-    assert (period.min_level, period.max_level) == (0, 1)  # never coarser than a quarter
+    assert (period.min_level, period.max_level) == (0, 2)
     district = policy.hierarchy("district")
     assert district.level_names == ("district", "area", "withheld")
     assert district.max_level == 1  # never coarser than an area
@@ -63,6 +83,7 @@ def test_to_toml_round_trips_and_is_deterministic() -> None:
         ("[k_anonymity]\nsuppression_limit = 1.5\n", "k_anonymity.suppression_limit"),
         ('[k_anonymity]\nquasi_identifiers = ["age_band", "shoe_size"]\n', "quasi_identifiers"),
         ("[k_anonymity]\nquasi_identifiers = []\n", "quasi_identifiers"),
+        ("[k_anonymity]\nquasi_identifiers = 3\n", "quasi_identifiers"),
         ("[k_anonymity]\nkk = 5\n", "k_anonymity.kk"),
         ("[aggregates]\nthreshold = 0\n", "aggregates.threshold"),
         ('[officers]\npublish_officer_names = "some"\n', "officers.publish_officer_names"),
@@ -161,3 +182,41 @@ def test_the_philadelphia_policy_groups_every_mapped_district_into_a_division() 
     assert set(divisions.values()) == {
         "south", "central", "southwest", "east", "northeast", "northwest", "other_area",
     }  # fmt: skip
+
+
+def test_a_policy_that_leaves_a_joinable_column_out_is_refused() -> None:
+    # The list of a release written before closed periods counted, say: refused, naming what
+    # it leaves out and of which kind.
+    old = (
+        '[k_anonymity]\nquasi_identifiers = ["complainants.age_band", "complainants.gender",'
+        ' "complainants.race", "complaints.received_period", "complaints.district"]\n'
+    )
+    with pytest.raises(PolicyError) as info:
+        parse_policy(old)
+    message = str(info.value)
+    assert "complaints.closed_period (time)" in message
+    assert "complaints.days_to_close (time)" in message
+    assert "complaints.channel (category)" in message
+    assert "received_period" not in message.split("leaves out", 1)[1]
+    # The full list, in any order, is accepted (every release's policy.toml repeats it).
+    full = load_policy().quasi_identifiers
+    listed = ", ".join(f'"{name}"' for name in reversed(full))
+    assert parse_policy(f"[k_anonymity]\nquasi_identifiers = [{listed}]\n") == load_policy()
+
+
+def test_a_new_schema_column_of_a_joinable_kind_joins_the_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from publisher import quasi
+
+    original = quasi._fields.__wrapped__
+
+    def with_beat(table: str) -> tuple[tuple[str, str, str], ...]:
+        fields = original(table)
+        if table == "complaints":
+            fields = (*fields, ("beat", "place", "district"))
+        return fields
+
+    monkeypatch.setattr(quasi, "_fields", with_beat)
+    assert "complaints.beat" in load_policy().quasi_identifiers
+    assert "complaints.beat" in [q.name for q in quasi.officer_join()]

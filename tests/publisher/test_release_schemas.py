@@ -87,7 +87,16 @@ def test_record_schemas_match_the_contract_columns() -> None:
 
 
 def test_enums_are_the_vocabulary_values() -> None:
-    assert _enum("complaints", "channel") == [c.value for c in Channel]
+    assert _enum("complaints", "channel") == [c.value for c in Channel] + ["withheld"]
+    assert _enum("complaints", "days_to_close") == [
+        "0-30",
+        "31-60",
+        "61-90",
+        "91-180",
+        "181-365",
+        "366+",
+        "withheld",
+    ]
     assert _enum("complaints", "screening_outcome") == [s.value for s in ScreeningOutcome]
     assert _enum("complaints", "public_status") == [s.value for s in PublicStatus]
     assert _enum("allegations", "category") == [c.value for c in AllegationCategory]
@@ -143,3 +152,38 @@ def test_schema_files_are_json_with_lf_line_ends() -> None:
         text = path.read_text(encoding="utf-8")
         assert text.endswith("\n") and "\r" not in text
         json.loads(text)
+
+
+#: Record-table columns that are not quasi-identifiers, and why: a new column must be listed
+#: here or declare its kind in its schema, so nobody publishes a joinable column unmeasured.
+NOT_QUASI_IDENTIFIERS = {
+    ("complaints", "complaint_id"): "a pseudonym: the join key itself",
+    ("complaints", "screening_outcome"): "the outcome (sensitive), not known beforehand",
+    ("complaints", "public_status"): "the outcome (sensitive), not known beforehand",
+    ("complainants", "complaint_id"): "the join key",
+    ("officers", "officer_id"): "a pseudonym: the join key itself",
+    ("officers", "officer_name"): "published only where the policy names officers",
+    ("allegations", "complaint_id"): "the join key",
+    ("allegations", "officer_id"): "the join key",
+    ("allegations", "category"): "the allegation (sensitive), what the join reveals",
+    ("allegations", "finding"): "the outcome (sensitive), what the join reveals",
+    ("allegations", "discipline"): "the outcome (sensitive), what the join reveals",
+}
+
+
+def test_every_record_column_says_whether_it_can_be_lined_up() -> None:
+    kinds = {"person", "place", "time", "category"}
+    for table in RECORDS:
+        for fld in load_schema(table)["fields"]:
+            kind = fld.get("lantern:quasiIdentifier")
+            if (table, fld["name"]) in NOT_QUASI_IDENTIFIERS:
+                assert kind is None, (table, fld["name"])
+            else:
+                assert kind in kinds, (table, fld["name"])
+    # Complainants and officers carry only what describes the person; the complaint carries
+    # the place, time and category columns that travel with every row joined to it.
+    for fld in load_schema("complaints")["fields"]:
+        assert fld.get("lantern:quasiIdentifier") in (None, "place", "time", "category")
+    for table in ("complainants", "officers"):
+        for fld in load_schema(table)["fields"]:
+            assert fld.get("lantern:quasiIdentifier") in (None, "person")
