@@ -53,9 +53,11 @@ def test_the_sqlite_database_holds_every_csv_with_its_keys_and_dictionary(releas
 
     # Declared types, keys and NOT NULL come from the Table Schemas.
     info = {r[1]: r for r in db.execute("PRAGMA table_info(complaints)")}
-    assert info["days_to_close"][2] == "INTEGER" and info["channel"][2] == "TEXT"
+    assert info["channel"][2] == "TEXT"
     assert info["complaint_id"][5] == 1  # primary key
-    assert info["channel"][3] == 1 and info["days_to_close"][3] == 0  # NOT NULL when required
+    assert info["channel"][3] == 1 and info["screening_outcome"][3] == 0  # NOT NULL if required
+    counts = {r[1]: r for r in db.execute("PRAGMA table_info(agg_complaints_by_channel)")}
+    assert counts["count"][2] == "INTEGER"
     references = {(r[2], r[3], r[4]) for r in db.execute("PRAGMA foreign_key_list(allegations)")}
     assert references == {
         ("complaints", "complaint_id", "complaint_id"),
@@ -72,30 +74,35 @@ def test_the_sqlite_database_holds_every_csv_with_its_keys_and_dictionary(releas
     writable.close()
 
     # withheld / empty become NULL, every other value is the CSV's, as a number.
-    complaints = _csv_rows(release / "data/complaints.csv")
-    known = [int(r["days_to_close"]) for r in complaints if r["days_to_close"].isdigit()]
-    missing = sum(1 for r in complaints if not r["days_to_close"].isdigit())
-    assert missing > 0  # the seed has withheld days (the test would prove nothing otherwise)
-    assert db.execute(
-        "SELECT sum(days_to_close), count(days_to_close), count(*) - count(days_to_close)"
-        " FROM complaints"
-    ).fetchone() == (sum(known), len(known), missing)
-    unidentified = sum(
-        1 for r in _csv_rows(release / "data/allegations.csv") if r["officer_id"] == "unidentified"
+    for table in [t for t in tables if t.startswith("agg_") and t != "agg_headline"]:
+        rows = _csv_rows(release / f"data/{table}.csv")
+        known = [int(r["count"]) for r in rows if r["count"] != "withheld"]
+        assert db.execute(
+            f'SELECT sum("count"), count("count"), count(*) - count("count") FROM "{table}"'
+        ).fetchone() == (sum(known) if known else None, len(known), len(rows) - len(known))
+    suppressed = db.execute(
+        "SELECT count(*) FROM agg_allegations_by_category_finding WHERE count IS NULL"
+    ).fetchone()
+    assert suppressed[0] > 0  # the seed has suppressed cells (the test would prove nothing else)
+    # officer_id: unidentified, withheld and empty (its missing values) are NULL, so the foreign
+    # key to officers holds for every other row.
+    officer_missing = {"", "unidentified", "withheld"}
+    missing_officers = sum(
+        1 for r in _csv_rows(release / "data/allegations.csv") if r["officer_id"] in officer_missing
     )
     assert db.execute("SELECT count(*) FROM allegations WHERE officer_id IS NULL").fetchone() == (
-        unidentified,
+        missing_officers,
     )
 
     # The data dictionary: one row per published field, with its description.
     fields = sum(len(resources[t]["schema"]["fields"]) for t in tables)  # type: ignore[index]
     assert db.execute("SELECT count(*) FROM data_dictionary").fetchone() == (fields,)
-    schema = resources["complaints"]["schema"]
-    days = next(f for f in schema["fields"] if f["name"] == "days_to_close")  # type: ignore[index]
+    schema = resources["allegations"]["schema"]
+    officer = next(f for f in schema["fields"] if f["name"] == "officer_id")  # type: ignore[index]
     assert db.execute(
         "SELECT type, required, description, missing_values FROM data_dictionary"
-        " WHERE table_name = 'complaints' AND field_name = 'days_to_close'"
-    ).fetchone() == ("integer", 0, days["description"], '["", "withheld"]')
+        " WHERE table_name = 'allegations' AND field_name = 'officer_id'"
+    ).fetchone() == ("string", 0, officer["description"], json.dumps(officer["missingValues"]))
     assert dict(db.execute("SELECT key, value FROM release")) == {
         "created": "2026-01-01T00:00:00Z",
         "licence": "CC-BY-4.0",
@@ -115,17 +122,19 @@ def test_parquet_files_read_back_with_the_csv_rows_and_types(release: Path) -> N
         assert frame.columns == [f["name"] for f in schema["fields"]]  # type: ignore[index]
         assert frame.height == len(rows), name
     complaints = pl.read_parquet(release / "data/parquet/complaints.parquet")
-    assert complaints.schema["days_to_close"] == pl.Int64
     text = pl.read_csv(release / "data/complaints.csv", infer_schema=False)
-    # Row for row the same: the CSV's digits as integers, withheld as null.
-    assert complaints["days_to_close"].to_list() == [
-        int(v) if v is not None and v.isdigit() else None for v in text["days_to_close"]
-    ]
+    # Row for row the same (text fields keep their tokens, such as withheld).
     assert complaints["complaint_id"].to_list() == text["complaint_id"].to_list()
-    counts = pl.read_parquet(release / "data/parquet/agg_complaints_by_channel.parquet")
-    assert counts.schema["count"] == pl.Int64
-    withheld = counts.filter(pl.col("suppression") != "none")
-    assert withheld["count"].null_count() == withheld.height
+    assert complaints["days_to_close"].to_list() == text["days_to_close"].to_list()
+    aggregates = [n for n, r in resources.items() if r["format"] == "csv" and n.startswith("agg_")]
+    for name in [n for n in aggregates if n != "agg_headline"]:
+        counts = pl.read_parquet(release / f"data/parquet/{name}.parquet")
+        rows = pl.read_csv(release / f"data/{name}.csv", infer_schema=False)
+        # The CSV's digits as integers, withheld as null.
+        assert counts.schema["count"] == pl.Int64
+        assert counts["count"].to_list() == [
+            None if v == "withheld" else int(v) for v in rows["count"]
+        ]
 
 
 def test_datapackage_and_checksums_list_the_sqlite_and_parquet_files(release: Path) -> None:
