@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from typing import Any
 import polars as pl
 
 from portal.vocabulary import AllegationCategory, Channel, Discipline, Finding
-from publisher.aggregate import days_to_close_counts, nearest_rank, one_way
+from publisher.aggregate import DAYS_BUCKETS, nearest_rank, one_way
 from publisher.package import version_key
 
 WITHHELD = "withheld"
@@ -121,10 +122,12 @@ def published_bounds(text: str) -> tuple[dt.date, dt.date] | None:
 class Figure:
     """One figure of the report: ``value`` when shown, else None and ``status`` says why
     (``small_cell``: 1 to threshold - 1; ``complementary`` / ``withheld``: hidden for privacy;
-    ``not_available``: the release has no data for it)."""
+    ``not_available``: the release has no data for it). ``band`` is set instead of ``value``
+    for a figure the release only allows as a band of days (``31-60``)."""
 
     value: float | None
     status: str = SHOWN
+    band: str | None = None
 
     @property
     def shown(self) -> bool:
@@ -282,6 +285,8 @@ class ReleaseData:
     month_labels: list[str]
     data_through: str
     coverage: tuple[dt.date, dt.date]
+    #: True when ``days_to_close`` is exact (older releases), False when it is a band.
+    exact_days: bool = True
     #: ``complaints`` and ``allegations`` split by published closed period (a few dozen
     #: values): a report period takes the parts inside it instead of filtering every row.
     complaints_by_period: dict[str, pl.DataFrame] = field(default_factory=dict)
@@ -337,6 +342,13 @@ def load_release_data(folder: Path) -> ReleaseData:
         pl.col("complaint_id").is_in(sustained.implode()).alias("has_sustained"),
         pl.col("days_to_close").cast(pl.Int64, strict=False).alias("days"),
     )
+    # Older releases publish exact days, newer ones a band (``31-60``): both get a band column.
+    complaints = complaints.with_columns(
+        pl.coalesce(_band_of_days(pl.col("days")), pl.col("days_to_close")).alias("band")
+    )
+    exact = complaints.filter(
+        pl.col("days").is_null() & ~pl.col("days_to_close").is_in(["", WITHHELD])
+    ).is_empty()
     allegations = allegations.join(
         complaints.select("complaint_id", "closed_period"),
         on="complaint_id",
@@ -366,9 +378,25 @@ def load_release_data(folder: Path) -> ReleaseData:
         month_labels=month_labels,
         data_through=through,
         coverage=(first[0], last[1]),
+        exact_days=exact,
         complaints_by_period=_split(complaints),
         allegations_by_period=_split(allegations),
     )
+
+
+def _band_of_days(days: pl.Expr) -> pl.Expr:
+    """The ``DAYS_BUCKETS`` band of a number of days (null stays null)."""
+    chain: Any = pl
+    for label, low, high in DAYS_BUCKETS:
+        inside = days >= low if high is None else (days >= low) & (days <= high)
+        chain = chain.when(inside).then(pl.lit(label))
+    return chain.otherwise(None)  # type: ignore[no-any-return]
+
+
+def _band_start(band: str) -> int:
+    """The first day of a band (``31-60`` → 31, ``366+`` → 366), for ordering bands."""
+    number = re.match(r"\d+", band)
+    return int(number.group()) if number else 0
 
 
 def _split(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -417,15 +445,27 @@ def period_figures(period: Period, data: ReleaseData) -> PeriodFigures:
         head["share_with_sustained"] = Figure(None, WITHHELD)
     else:
         head["share_with_sustained"] = Figure(_number(with_sustained / n))
-    known = closed.get_column("days").drop_nulls().sort()
-    days = known.to_list()
-    if len(days) < t:
-        head["median_days_to_close"] = head["p90_days_to_close"] = Figure(None, WITHHELD)
+    if data.exact_days:
+        known = closed.get_column("days").drop_nulls().sort()
+        days = known.to_list()
+        if len(days) < t:
+            head["median_days_to_close"] = head["p90_days_to_close"] = Figure(None, WITHHELD)
+        else:
+            middle = len(days) // 2
+            median = days[middle] if len(days) % 2 else (days[middle - 1] + days[middle]) / 2
+            head["median_days_to_close"] = Figure(float(median))
+            head["p90_days_to_close"] = Figure(float(nearest_rank(days, 0.9)))
     else:
-        middle = len(days) // 2
-        median = days[middle] if len(days) % 2 else (days[middle - 1] + days[middle]) / 2
-        head["median_days_to_close"] = Figure(float(median))
-        head["p90_days_to_close"] = Figure(float(nearest_rank(days, 0.9)))
+        # Bands only: the band holding the median (nearest rank) and the 90th percentile.
+        bands = sorted(
+            (b for b in closed.get_column("band").to_list() if b not in ("", WITHHELD, None)),
+            key=_band_start,
+        )
+        if len(bands) < t:
+            head["median_days_to_close"] = head["p90_days_to_close"] = Figure(None, WITHHELD)
+        else:
+            head["median_days_to_close"] = Figure(None, band=bands[math.ceil(len(bands) / 2) - 1])
+            head["p90_days_to_close"] = Figure(None, band=bands[math.ceil(0.9 * len(bands)) - 1])
     head["allegations"] = _count(rows.height, t)
     head["allegations_sustained"] = _count(sustained.height, t)
     result.headline = head
@@ -444,8 +484,13 @@ def period_figures(period: Period, data: ReleaseData) -> PeriodFigures:
     )
     table("discipline", sustained.get_column("discipline"), [d.value for d in Discipline])
     table("appeal", closed.get_column("public_status"), list(APPEAL_STATUSES))
-    buckets = days_to_close_counts(known)
-    result.tables["days_to_close"] = _figures(one_way("value", buckets, None, t), "value")
+    # Complaints whose days are withheld or not recorded are not in this table (as on the site).
+    banded = closed.get_column("band")
+    vocabulary = [label for label, _, _ in DAYS_BUCKETS]
+    tally = _tally(banded.filter(~banded.is_in(["", WITHHELD])), vocabulary)
+    order = sorted(tally, key=_band_start)
+    tally = {band: tally[band] for band in order}
+    result.tables["days_to_close"] = _figures(one_way("value", tally, None, t), "value")
     return result
 
 

@@ -38,6 +38,8 @@ FORMATS = ("html", "pdf")
 def figure_text(metric: str, figure: Figure, threshold: int, lang: SiteLanguage) -> str:
     """A figure as the report shows it: a number, a percentage, or why it is not shown."""
     _ = lang.gettext
+    if figure.band is not None:
+        return _("{band} days").format(band=figure.band)
     if figure.value is None:
         if figure.status == SMALL_CELL:
             return _("fewer than {threshold}").format(threshold=threshold)

@@ -65,8 +65,25 @@ def _write(path: Path, header: list[str], rows: list[tuple[str, ...]]) -> None:
         writer.writerows(rows)
 
 
-def write_report_release(root: Path, version: str = "1.0.0") -> Path:
-    """Write the hand-made release under ``root/version`` and return its folder.
+def _band(days: str) -> str:
+    """The published band of a number of days (releases from 2026-12 publish bands)."""
+    if not days.isdigit():
+        return days
+    for label, low, high in (
+        ("0-30", 0, 30),
+        ("31-60", 31, 60),
+        ("61-90", 61, 90),
+        ("91-180", 91, 180),
+        ("181-365", 181, 365),
+    ):
+        if low <= int(days) <= high:
+            return label
+    return "366+"
+
+
+def write_report_release(root: Path, version: str = "1.0.0", *, bands: bool = False) -> Path:
+    """Write the hand-made release under ``root/version`` and return its folder; with
+    ``bands``, ``days_to_close`` is published as a band (``31-60``) instead of exact days.
 
     Caseload: every month 10 received, 8 closed, open at month end 20 + its index (2025-07 is
     0, 2026-09 is 14), except 2026-05's received count, withheld as a small cell.
@@ -85,7 +102,10 @@ def write_report_release(root: Path, version: str = "1.0.0") -> Path:
             "screening_outcome",
             "public_status",
         ],
-        [(c[0], c[1], c[1], c[2], c[3], c[4], "investigate", c[5]) for c in COMPLAINTS],
+        [
+            (c[0], c[1], c[1], _band(c[2]) if bands else c[2], c[3], c[4], "investigate", c[5])
+            for c in COMPLAINTS
+        ],
     )
     _write(
         data / "allegations.csv",

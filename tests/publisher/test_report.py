@@ -195,6 +195,32 @@ def test_a_year_and_periods_the_release_does_not_cover(release: Path) -> None:
     assert "The release has no data for 2025-Q2." in html
 
 
+def test_a_release_with_bands_of_days_gives_the_bands_of_the_median_and_p90(
+    tmp_path: Path,
+) -> None:
+    release = write_report_release(tmp_path, bands=True)
+    report = build_report(release, "2026-Q3")
+    # Bands of C1-C7: 0-30 0-30 31-60 31-60 91-180 withheld 181-365. Six known, in band order:
+    # the median is the 3rd (nearest rank, ceil(0.5 x 6)) = 31-60, the 90th percentile the
+    # 6th (ceil(5.4)) = 181-365. A band has no numeric change.
+    head = _head(report, "current")
+    assert head["median_days_to_close"] == "31-60 days"
+    assert head["p90_days_to_close"] == "181-365 days"
+    previous = report.periods["previous"].headline["median_days_to_close"]
+    now = report.current.headline["median_days_to_close"]
+    assert change_text("median_days_to_close", now, previous, EN) == "not available"
+    # The same table as with exact days: the bands are counted as they are published.
+    assert _shown(report, "current", "days_to_close") == {
+        "0-30": "fewer than 3",
+        "31-60": "fewer than 3",
+        "61-90": "0",
+        "91-180": "fewer than 3",
+        "181-365": "fewer than 3",
+        "366+": "0",
+    }
+    assert "31-60 days" in render_html(report, EN)
+
+
 @pytest.mark.parametrize("text", ["2026-Q5", "2026Q3", "Q3", "2026-07", ""])
 def test_a_bad_period_is_refused(text: str) -> None:
     with pytest.raises(ReportError, match="not a quarter"):
