@@ -54,6 +54,8 @@ def create_app(
         app.config["ACCESS_CODE_KEY"] = ensure_secret_file(instance_path, "access_code_key")
     for key, folder in default_folders(instance_path).items():
         app.config.setdefault(key, folder)
+    if not app.config.get("RELEASES_FOLDER"):  # where `lantern publish` writes by default
+        app.config["RELEASES_FOLDER"] = str(Path.cwd() / "data_releases")
     app.config["LANGUAGE_CODES"] = [c.strip() for c in app.config["LANGUAGES"].split(",")]
     app.config["DISTRICT_CHOICES"] = parse_districts(app.config["DISTRICTS"])
     from portal.choices import parse_subset

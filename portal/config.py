@@ -23,6 +23,7 @@ class Defaults:
     DATABASE_URL: str | None = None  # default: sqlite:///<instance>/lantern.sqlite3
     REDIS_URL: str | None = None  # rate-limit storage; memory:// when unset
     SMTP_URL: str | None = None  # smtp://user:pass@host:port ; unset → .eml files in outbox/
+    RELEASES_FOLDER: str | None = None  # published releases; default: ./data_releases
     MAIL_FROM = "Lantern <no-reply@localhost>"
     # SMS to complainants: unset → off; file:///path (or file:) → one file per SMS in that
     # folder (instance/sms by default); https://… → POST JSON to an SMS gateway

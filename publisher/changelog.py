@@ -98,6 +98,7 @@ def schema_changes(
     old = {
         r["name"]: {f["name"]: f.get("type", "any") for f in r.get("schema", {}).get("fields", [])}
         for r in previous.get("resources", [])
+        if "schema" in r  # tables only: the SQLite and Parquet copies are files
     }
     new = {
         name: {f["name"]: f.get("type", "any") for f in schema.get("fields", [])}

@@ -207,3 +207,6 @@ def register(main: click.Group) -> None:
     """Add every publisher command to the ``lantern`` group."""
     for command in publisher.commands.values():
         main.add_command(command)
+    from publisher.report_render import report_command
+
+    main.add_command(report_command)

@@ -140,9 +140,16 @@ class PackageInfo:
 
 
 def datapackage(
-    folder: Path, info: PackageInfo, schemas: Mapping[str, Mapping[str, Any]]
+    folder: Path,
+    info: PackageInfo,
+    schemas: Mapping[str, Mapping[str, Any]],
+    extra: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The Data Package v2 descriptor of the CSVs already written under ``folder/data``."""
+    """The Data Package v2 descriptor of the CSVs already written under ``folder/data``.
+
+    ``extra``: resources of other files already written (the SQLite database and Parquet files,
+    see ``publisher.formats``), listed after the CSVs with their ``bytes`` and ``hash``.
+    """
     resources = []
     for name, schema in schemas.items():
         path = folder / "data" / f"{name}.csv"
@@ -161,6 +168,11 @@ def datapackage(
                 "dialect": {"delimiter": ",", "quoteChar": '"', "header": True},
                 "schema": dict(schema),
             }
+        )
+    for spec in extra:
+        path = folder / spec["path"]
+        resources.append(
+            {**spec, "bytes": path.stat().st_size, "hash": f"sha256:{sha256_of(path)}"}
         )
     return {
         "$schema": PACKAGE_PROFILE,

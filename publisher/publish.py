@@ -35,6 +35,7 @@ from publisher.extract import (
     extract,
     extract_caseload,
 )
+from publisher.formats import check_formats, extra_resources, write_formats
 from publisher.officer_privacy import (
     OFFICER_QUASI_IDENTIFIERS,
     protect_officer_links,
@@ -376,7 +377,16 @@ def _publish_into(
             attribution=policy.attribution,
             publisher=publisher_name,
         )
-        write_json(folder / "datapackage.json", datapackage(folder, info, schemas))
+        copies = write_formats(
+            folder,
+            version,
+            schemas,
+            {"version": version, "created": info.created, "licence": info.licence},
+        )
+        write_json(
+            folder / "datapackage.json",
+            datapackage(folder, info, schemas, extra_resources(copies)),
+        )
         (folder / "policy.toml").write_text(policy.to_toml(), encoding="utf-8")
         report = build_report(kanon, aggregates.suppressed, policy)
         report["extraction"] = {
@@ -413,6 +423,9 @@ def _publish_into(
         )
         bar.close()
         stage.peak_workers_rss_mib = validation.peak_rss_mib
+        formats = check_formats(folder, copies, validation.rows)
+        if formats:
+            validation.problems["formats"] = formats
         if not validation.valid:
             raise PublishError(
                 f"release {version} is not valid; nothing was published.\n" + validation.report()

@@ -27,7 +27,8 @@ from xml.sax.saxutils import escape as xml_escape
 import click
 import jinja2
 
-from publisher import site_charts
+from publisher import site_charts, site_reports
+from publisher.report import Report
 from publisher.site_charts import Cell, suppressed_label
 from publisher.site_i18n import LANGUAGES, N_, SiteLanguage, humanize, load_language
 
@@ -55,6 +56,7 @@ NAV: list[tuple[str, str]] = [
     (N_("Time to resolution"), "time-to-resolution.md"),
     (N_("Complainants"), "complainants.md"),
     (N_("Officers"), "officers.md"),
+    (N_("Commission reports"), "reports.md"),
     (N_("Downloads"), "downloads.md"),
     (N_("Data dictionary"), "dictionary.md"),
     (N_("Methodology and privacy"), "methodology.md"),
@@ -73,6 +75,8 @@ class Release:
     report: dict[str, Any]
     policy: str
     aggregates: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: The commission reports the site shows (``publisher.site_reports``), computed once.
+    reports: list[Report] | None = None
 
     @property
     def created(self) -> str:
@@ -450,6 +454,8 @@ class _Builder:
         """One table per resource from its Table Schema (descriptions in this language)."""
         tables = []
         for resource in self.latest.package.get("resources", []):
+            if "schema" not in resource:
+                continue  # the SQLite and Parquet copies: same tables as the CSVs
             fields = [
                 {
                     "name": f["name"],
@@ -541,6 +547,7 @@ class _Builder:
                 facts=facts,
             )
         self.archive()
+        site_reports.build_pages(self)
         self.complainants()
         self.downloads()
         self.dictionary()
@@ -702,7 +709,7 @@ def _dataset_jsonld(release: Release) -> dict[str, Any]:
         "distribution": [
             {
                 "@type": "DataDownload",
-                "encodingFormat": "text/csv",
+                "encodingFormat": r.get("mediatype", "text/csv"),
                 "contentUrl": f"releases/{release.version}/{r['path']}",
             }
             for r in package.get("resources", [])

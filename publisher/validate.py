@@ -137,7 +137,7 @@ def check_foreign_keys(folder: Path) -> dict[str, list[str]]:
     resources = {r["name"]: r for r in package["resources"]}
     problems: dict[str, list[str]] = {}
     for name, spec in resources.items():
-        schema = spec["schema"]
+        schema = spec.get("schema", {})  # the SQLite and Parquet resources have none
         for fk in schema.get("foreignKeys", []):
             fields = list(fk["fields"])
             target = fk["reference"]["resource"]

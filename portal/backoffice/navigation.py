@@ -21,6 +21,7 @@ NAV_ITEMS: list[tuple[str, object]] = [
     ("backoffice.trend_report", _l("Trend report")),
     ("backoffice.aggregate_report", _l("Aggregate report")),
     ("backoffice.survey_lessons", _l("Survey: lessons learned")),
+    ("backoffice.commission_report", _l("Commission report")),
     ("backoffice.early_warning_list", _l("Early warning")),
     ("backoffice.officer_matches", _l("Officer matches")),
     ("backoffice.records_schedule", _l("Records schedule")),

@@ -6,6 +6,7 @@ from portal.backoffice import (  # noqa: F401
     actions,
     admin,
     case,
+    commission,
     contact,
     corrections,
     desk,

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     APPEAL_DECIDE = "appeal.decide"  # decide a complainant's appeal
     REPORT_VIEW = "report.view"  # internal trend report (management)
     REPORT_VIEW_AGGREGATE = "report.view_aggregate"  # aggregate / anonymized report only
+    REPORT_COMMISSION = "report.commission"  # commission report from the published release
     AUDIT_READ = "audit.read"  # read and export the audit trail
     STAFF_MANAGE = "staff.manage"  # add, disable, enable, reset staff accounts
     OFFICER_EARLY_WARNING = "officer.early_warning"  # early-warning flags and the cases behind
@@ -83,6 +84,7 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
             P.REFERRAL_DIRECTORY,
             P.APPEAL_DECIDE,
             P.REPORT_VIEW,
+            P.REPORT_COMMISSION,
             P.OFFICER_EARLY_WARNING,
             P.OFFICER_MATCH,
             P.RECORDS_SCHEDULE,
@@ -98,7 +100,7 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
     StaffRole.ADMIN: frozenset({P.STAFF_MANAGE, P.AUDIT_READ, P.REPORT_VIEW, P.REFERRAL_DIRECTORY}),
     # Read-only oversight: closed cases without identity, aggregate reports; decides appeals.
     StaffRole.COMMISSIONER: frozenset(
-        {P.CASE_VIEW_ANONYMIZED, P.APPEAL_DECIDE, P.REPORT_VIEW_AGGREGATE}
+        {P.CASE_VIEW_ANONYMIZED, P.APPEAL_DECIDE, P.REPORT_VIEW_AGGREGATE, P.REPORT_COMMISSION}
     ),
 }
 

@@ -34,8 +34,10 @@ def _pages(site: Path) -> list[Path]:
         [
             *site.glob("*.html"),
             *site.glob("archive/*.html"),
+            *site.glob("reports/*.html"),
             *site.glob("es/*.html"),
             *site.glob("es/archive/*.html"),
+            *site.glob("es/reports/*.html"),
         ]
     )
 

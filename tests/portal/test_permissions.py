@@ -61,6 +61,7 @@ def test_the_permission_table_is_least_privilege() -> None:
         Permission.CASE_VIEW_ANONYMIZED,
         Permission.APPEAL_DECIDE,
         Permission.REPORT_VIEW_AGGREGATE,
+        Permission.REPORT_COMMISSION,
     }
     assert not has_permission(StaffRole.INVESTIGATOR, Permission.CASE_DECIDE)
     assert not has_permission(StaffRole.INTAKE, Permission.CASE_ASSIGN)

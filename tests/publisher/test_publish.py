@@ -84,6 +84,9 @@ def test_release_layout_checksums_and_package_metadata(seeded: Engine, tmp_path:
         blob = (folder / res["path"]).read_bytes()
         assert res["bytes"] == len(blob)
         assert res["hash"] == "sha256:" + hashlib.sha256(blob).hexdigest()
+        if res["format"] != "csv":  # the SQLite and Parquet copies (test_release_formats.py)
+            assert res["type"] == "file" and res["mediatype"], res["name"]
+            continue
         for fld in res["schema"]["fields"]:
             assert fld["type"] and fld["description"], (res["name"], fld["name"])
         # CSV: UTF-8, LF only, header = schema fields.
@@ -104,6 +107,8 @@ def test_two_publishes_of_the_same_state_are_byte_identical(seeded: Engine, tmp_
     a = {k: v[0] for k, v in _snapshot(first).items()}
     b = {k: v[0] for k, v in _snapshot(second).items()}
     assert a.keys() == b.keys()
+    # The SQLite database and the Parquet files are reproducible too.
+    assert {"data/lantern-1.0.0.sqlite", "data/parquet/complaints.parquet"} <= a.keys()
     assert [k for k in a if a[k] != b[k]] == []
     # A different key changes every id (and so the bytes): the key really is used.
     third = publish(seeded, "1.0.0", tmp_path / "c", policy=load_policy(), key=b"z" * 40)

@@ -27,6 +27,7 @@ PAGES = [
     "dictionary.html",
     "methodology.html",
     "archive.html",
+    "reports.html",
     "about.html",
 ]
 
