@@ -209,6 +209,24 @@ class AgeBand(StrEnum):
     PREFER_NOT_TO_SAY = "prefer_not_to_say"
 
 
+def age_band_of(age: int | None) -> AgeBand | None:
+    """The band of an exact age, the one the publisher derives in SQL
+    (``publisher.extract``); None for no age or a negative one."""
+    if age is None or age < 0:
+        return None
+    for upper, band in (
+        (17, AgeBand.UNDER_18),
+        (24, AgeBand.AGE_18_24),
+        (34, AgeBand.AGE_25_34),
+        (44, AgeBand.AGE_35_44),
+        (54, AgeBand.AGE_45_54),
+        (64, AgeBand.AGE_55_64),
+    ):
+        if age <= upper:
+            return band
+    return AgeBand.AGE_65_PLUS
+
+
 class StatusEventKind(StrEnum):
     """What a public status event records."""
 

@@ -48,7 +48,7 @@ from portal.models import (
     InvolvedOfficer,
     Officer,
 )
-from portal.vocabulary import AgeBand, CaseState, Finding
+from portal.vocabulary import CaseState, Finding, age_band_of
 from publisher.seed import insert_rows, next_ids, reset_sequences
 
 #: Stop collecting after this many errors: the first few are enough to fix a mapping.
@@ -516,23 +516,6 @@ def _sustained_first(existing: dict[str, Any], candidate: dict[str, Any]) -> boo
     )
 
 
-def _age_band(age: int | None) -> AgeBand | None:
-    """The age band of an exact age (None stays None)."""
-    if age is None:
-        return None
-    for upper, band in (
-        (17, AgeBand.UNDER_18),
-        (24, AgeBand.AGE_18_24),
-        (34, AgeBand.AGE_25_34),
-        (44, AgeBand.AGE_35_44),
-        (54, AgeBand.AGE_45_54),
-        (64, AgeBand.AGE_55_64),
-    ):
-        if age <= upper:
-            return band
-    return AgeBand.AGE_65_PLUS
-
-
 def run_import(
     engine: Engine,
     mapping: ImportMapping,
@@ -745,7 +728,7 @@ def _plan(
             if person is None:
                 continue
             if "age_band" not in person and person.get("age") is not None:
-                person["age_band"] = _age_band(person["age"])
+                person["age_band"] = age_band_of(person["age"])
             person["case"] = case_index
             plan.complainants.append(person)
     summary.imported = len(plan.complaints)

@@ -36,29 +36,12 @@ from portal.models import (
     SurveyResponse,
 )
 from portal.services import audit, evidence, search
-from portal.vocabulary import AgeBand
+from portal.vocabulary import age_band_of
 
 ERASURE = "complainant_erasure"
 #: What a removed free text reads (where an empty value would say "nothing was ever written").
 REMOVED = "[removed]"
 DISPOSED = "complaint.disposed"
-
-
-def _age_band(age: int | None) -> AgeBand | None:
-    """The band the publisher derives from an exact age (``publisher.extract._age_band_sql``)."""
-    if age is None or age < 0:
-        return None
-    for upper, band in (
-        (17, AgeBand.UNDER_18),
-        (24, AgeBand.AGE_18_24),
-        (34, AgeBand.AGE_25_34),
-        (44, AgeBand.AGE_35_44),
-        (54, AgeBand.AGE_45_54),
-        (64, AgeBand.AGE_55_64),
-    ):
-        if age <= upper:
-            return band
-    return AgeBand.AGE_65_PLUS
 
 
 def redact_corrections(session: Session, complaint_id: int, subject: str | None = None) -> None:
@@ -80,7 +63,7 @@ def redact_complainant(person: Complainant) -> None:
     """Remove one complainant's identity and contact details; keep the published demographics
     (the exact age becomes the age band the publisher would have derived from it)."""
     if person.age_band is None:
-        person.age_band = _age_band(person.age)
+        person.age_band = age_band_of(person.age)
     person.age = None
     person.name = person.email = person.phone = person.postal_address = None
     person.on_behalf_of = person.interpreter_language = None
