@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -166,3 +167,23 @@ def add_everything_personal(db: Session, complaint: Complaint, marker: str) -> N
         )
     )
     db.flush()
+
+
+def readable_bytes(path: Path) -> bytes:
+    """What a file of a release says, as bytes a scan can search: a CSV, JSON or text file as
+    it is; the SQLite copy as its SQL dump (every value quoted and separated, so two adjacent
+    values cannot form a false match); a Parquet copy decoded to CSV (its pages are compressed,
+    so a raw scan would miss what they hold)."""
+    import sqlite3
+
+    import polars as pl
+
+    if path.suffix == ".sqlite":
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return "\n".join(connection.iterdump()).encode()
+        finally:
+            connection.close()
+    if path.suffix == ".parquet":
+        return pl.read_parquet(path).write_csv().encode()
+    return path.read_bytes()

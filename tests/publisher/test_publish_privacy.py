@@ -35,6 +35,7 @@ from tests.publisher.publish_support import (
     add_case,
     add_everything_personal,
     add_officer,
+    readable_bytes,
     utc,
 )
 
@@ -151,10 +152,11 @@ def _seed_marked(db: Session) -> tuple[list[str], list[str]]:
 
 
 def _scan(folder: Path, needles: list[str]) -> list[tuple[str, str]]:
-    """(file, needle) for every needle found (case-insensitive) in any file of ``folder``."""
+    """(file, needle) for every needle found (case-insensitive) in any file of ``folder``, the
+    SQLite and Parquet copies decoded (``readable_bytes``)."""
     found = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        blob = path.read_bytes().lower()
+        blob = readable_bytes(path).lower()
         found += [(path.name, n) for n in needles if n.lower().encode() in blob]
     return found
 
@@ -196,4 +198,5 @@ def test_positive_control_names_appear_when_the_policy_publishes_them(
     # Odd cases have a sustained allegation: their officers' names are published, nothing else.
     expected = {_marker(i, f) for i in range(1, CASES, 2) for f in ("ofirst", "olast")}
     assert names == expected
-    assert {f for f, _ in found} == {"officers.csv"}
+    # In the officers table and its copies (the release's SQLite database and Parquet file).
+    assert {f for f, _ in found} == {"officers.csv", "lantern-1.0.0.sqlite", "officers.parquet"}

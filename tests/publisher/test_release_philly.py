@@ -30,7 +30,7 @@ from tests.publisher.joined_support import (
     officer_k,
     officers_joined,
 )
-from tests.publisher.publish_support import KEY
+from tests.publisher.publish_support import KEY, readable_bytes
 from tests.support import ROOT, require, shared_data
 
 PHILLY = shared_data("philly-ppd")
@@ -74,7 +74,7 @@ def _source(name: str) -> list[dict[str, str]]:
 
 
 def _all_bytes(folder: Path) -> bytes:
-    return b"\n".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+    return b"\n".join(readable_bytes(p) for p in sorted(folder.rglob("*")) if p.is_file())
 
 
 def test_philadelphia_release_is_valid_k_anonymous_and_leaks_nothing(
