@@ -219,6 +219,10 @@ def test_other_staff_pages_are_accessible(
     sam.goto(live_server.url + "/staff/agencies")
     assert_accessible(sam, "referral directory")
     sam.get_by_role("link", name="Edit Tenant Legal Aid").click()
+    # The click only starts the navigation: axe must wait for the new page (it once ran while
+    # the document was being replaced and found none).
+    sam.wait_for_url(re.compile(r"/staff/agencies/\d+$"))
+    sam.wait_for_load_state()
     assert_accessible(sam, "edit agency")
     sam.goto(live_server.url + "/staff/reports")
     assert_accessible(sam, "trend report")
