@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,9 +76,10 @@ def _measure(env: dict[str, str]) -> None:
         print(f"{statistics.median(times):8.1f} ms  {url}")
 
 
-def main() -> None:
-    """Seed, then time the staff pages."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_seeded(description: str, measure: Callable[[dict[str, str]], None]) -> None:
+    """Parse ``--cases`` and ``--database-url``, seed a throwaway instance, then ``measure``
+    it with the environment the portal's commands read."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
@@ -91,7 +93,12 @@ def main() -> None:
             "PYTHONPATH": str(ROOT),
         }
         _seed(env, args.cases)
-        _measure(env)
+        measure(env)
+
+
+def main() -> None:
+    """Seed, then time the staff pages."""
+    run_seeded(__doc__.splitlines()[0], _measure)
 
 
 if __name__ == "__main__":

@@ -14,19 +14,17 @@ requests (the first load on its own), in milliseconds.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.backoffice import _seed  # noqa: E402
+from bench.backoffice import run_seeded  # noqa: E402
 
 INVESTIGATORS = 20
 RESIDENT_ADDITIONS = 2_000
@@ -103,21 +101,7 @@ def _measure(env: dict[str, str]) -> None:
 
 def main() -> None:
     """Seed, then time the desk."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        instance = Path(folder) / "instance"
-        url = args.database_url or f"sqlite:///{instance / 'bench.sqlite3'}"
-        env = {
-            **os.environ,
-            "LANTERN_INSTANCE_PATH": str(instance),
-            "LANTERN_DATABASE_URL": url,
-            "PYTHONPATH": str(ROOT),
-        }
-        _seed(env, args.cases)
-        _measure(env)
+    run_seeded(__doc__.splitlines()[0], _measure)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +103,11 @@ def _run_child(args: list[str], marker: str) -> dict[str, Any]:
     raise RuntimeError(f"child failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
-def _database(kind: str, folder: Path) -> tuple[str, Any]:
-    """A fresh migrated database URL of ``kind`` and a cleanup callable."""
+def fresh_database(
+    kind: str, folder: Path, prefix: str = "lantern_bench_publish"
+) -> tuple[str, Callable[[], None]]:
+    """A fresh migrated database URL of ``kind`` and a cleanup callable (a SQLite file in
+    ``folder``, or a PostgreSQL database named ``<prefix>_<random>``, dropped by the cleanup)."""
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
@@ -114,7 +118,7 @@ def _database(kind: str, folder: Path) -> tuple[str, Any]:
         url = f"sqlite:///{folder / 'bench.sqlite3'}"
         upgrade(url)
         return url, lambda: None
-    name = f"lantern_bench_publish_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -137,7 +141,7 @@ def run(kind: str, cases: int, workers: int, reference: bool) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="lantern-bench-publish-") as temp:
         folder = Path(temp)
-        url, cleanup = _database(kind, folder)
+        url, cleanup = fresh_database(kind, folder)
         try:
             engine = make_engine(url)
             seeded = seed_cases(engine, cases, 42, now=NOW, progress=False)

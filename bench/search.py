@@ -24,47 +24,19 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.publish import fresh_database  # noqa: E402
+
 POSTGRES_URL = os.environ.get(
     "LANTERN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 RUNS = 5
-
-
-def _database(kind: str, folder: Path) -> tuple[str, Callable[[], None]]:
-    """A fresh migrated database URL of ``kind`` and a cleanup callable."""
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from portal.db import make_engine, normalize_url
-    from portal.migrate import upgrade
-
-    if kind == "sqlite":
-        url = f"sqlite:///{folder / 'bench.sqlite3'}"
-        upgrade(url)
-        return url, lambda: None
-    name = f"lantern_bench_search_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalize_url(POSTGRES_URL)).set(database=name)
-    url_text = url.render_as_string(hide_password=False)
-    upgrade(url_text)
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url_text, drop
 
 
 def _queries(session: Any) -> list[tuple[str, str, int]]:
@@ -111,7 +83,7 @@ def run(kind: str, cases: int) -> None:
     from tests.portal.staff_support import create_staff
 
     with tempfile.TemporaryDirectory(prefix="lantern-bench-search-") as temp:
-        url, cleanup = _database(kind, Path(temp))
+        url, cleanup = fresh_database(kind, Path(temp), "lantern_bench_search")
         try:
             engine = make_engine(url)
             seeded = seed_cases(engine, cases, 42, now=NOW, progress=False)
